@@ -1,0 +1,5 @@
+"""Entry point: `flask --app app run` serves Qhatu."""
+
+from marketplace import create_app
+
+app = create_app()

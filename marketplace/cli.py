@@ -1,0 +1,57 @@
+"""`flask` commands for operations: staff users, demo data, audits."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+from .models import ROLE_STAFF, User
+
+
+def create_staff_user(email: str, name: str, password: str) -> User:
+    """Create a staff account (or reset the password of an existing one)."""
+    email = email.strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=ROLE_STAFF)
+        db.session.add(user)
+    elif user.role != ROLE_STAFF:
+        raise click.ClickException(f"{email} already belongs to a {user.role} account")
+    user.set_password(password)
+    return user
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.password_option()
+    def create_staff(email: str, name: str, password: str) -> None:
+        """Create a platform staff user."""
+        if len(password) < 8:
+            raise click.ClickException("the password needs at least 8 characters")
+        create_staff_user(email, name, password)
+        db.session.commit()
+        click.echo(f"staff user {email} ready")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Load the demo data (idempotent): associations, products, buyers, accounts."""
+        from .seed import seed_demo
+
+        report = seed_demo(db.session)
+        db.session.commit()
+        for line in report:
+            click.echo(line)
+
+    @app.cli.command("check-integrity")
+    def check_integrity() -> None:
+        """Audit: stock on hand equals the ledger and is never negative."""
+        from .services.stock import ledger_mismatches
+
+        problems = ledger_mismatches(db.session)
+        for product_id, on_hand, total in problems:
+            click.echo(f"product {product_id}: stock {on_hand} but ledger sums to {total}")
+        if problems:
+            raise SystemExit(1)
+        click.echo("integrity: no findings")

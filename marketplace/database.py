@@ -1,0 +1,53 @@
+"""Database behaviour that must hold on every engine: SQLite pragmas and write locks."""
+
+import sqlite3
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+IMMEDIATE = "qhatu_immediate"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN"
+    conn.exec_driver_sql(mode)
+
+
+def begin_write(session=None) -> None:
+    """Open the session's transaction as a write transaction.
+
+    On SQLite this takes the write lock up front (BEGIN IMMEDIATE), so writers queue
+    behind the busy timeout instead of failing half-way; PostgreSQL needs nothing here
+    because services lock the rows they change. Call it before the first query.
+    """
+    session = session or db.session()
+    if not session.in_transaction():
+        session.connection(execution_options={IMMEDIATE: True})
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def lock_for_writes():
+        # Every request that may write starts its transaction as a writer.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write()

@@ -1,0 +1,16 @@
+"""All models, imported here so that metadata and migrations see every table."""
+
+from .accounts import (  # noqa: F401
+    BUYER_KINDS,
+    CITIES,
+    ROLE_BUYER,
+    ROLE_PROMOTER,
+    ROLE_STAFF,
+    ROLES,
+    Buyer,
+    BuyerAddress,
+    User,
+)
+from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401
+from .orders import Order  # noqa: F401
+from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401

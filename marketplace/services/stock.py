@@ -1,0 +1,166 @@
+"""The stock ledger: every change of stock is a movement, and stock never goes below zero.
+
+`products.stock_on_hand` is kept equal to the sum of the product's movements: both are
+written in one statement pair inside the caller's transaction. The change itself is a
+conditional UPDATE (`... WHERE stock_on_hand + delta >= 0`), so two transactions racing for
+the last kilos cannot both win: PostgreSQL re-checks the condition after the row lock, and
+SQLite writers are serialised by BEGIN IMMEDIATE (see database.begin_write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from ..models import Product, StockMovement
+from ..models.catalog import REASON_COUNT, STOCK_REASONS
+from . import DomainError
+
+
+@dataclass(frozen=True)
+class Shortage:
+    product_id: int
+    product_name: str
+    requested: Decimal
+    available: Decimal
+
+
+class InsufficientStock(DomainError):
+    """Raised with every short line at once, so the buyer can fix them all."""
+
+    def __init__(self, shortages: list[Shortage]):
+        self.shortages = shortages
+        super().__init__(_l("No hay stock suficiente."))
+
+
+class StockChanged(DomainError):
+    """Stock moved since the promoter looked at it; show the difference, do not overwrite."""
+
+    def __init__(self, seen: Decimal, current: Decimal):
+        self.seen = seen
+        self.current = current
+        super().__init__(_l("El stock cambió mientras lo editabas."), field="quantity")
+
+
+def move_stock(
+    session: Session,
+    product_id: int,
+    delta: Decimal,
+    reason: str,
+    *,
+    actor_id: int | None = None,
+    order_id: int | None = None,
+    note: str | None = None,
+    expected_on_hand: Decimal | None = None,
+) -> StockMovement:
+    """Add `delta` (signed) to the product's stock and record the movement.
+
+    Raises InsufficientStock if the stock would go below zero, and StockChanged if
+    `expected_on_hand` is given and the stock is no longer that figure.
+    """
+    if reason not in STOCK_REASONS:
+        raise ValueError(f"unknown stock reason {reason!r}")
+    delta = Decimal(delta)
+    condition = [Product.id == product_id, Product.stock_on_hand + delta >= 0]
+    if expected_on_hand is not None:
+        condition.append(Product.stock_on_hand == Decimal(expected_on_hand))
+    new_balance = session.execute(
+        sa.update(Product)
+        .where(*condition)
+        .values(stock_on_hand=Product.stock_on_hand + delta)
+        .returning(Product.stock_on_hand),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if new_balance is None:
+        product = session.execute(
+            sa.select(Product.name, Product.stock_on_hand).where(Product.id == product_id)
+        ).one()
+        if expected_on_hand is not None and product.stock_on_hand != Decimal(expected_on_hand):
+            raise StockChanged(Decimal(expected_on_hand), product.stock_on_hand)
+        raise InsufficientStock(
+            [Shortage(product_id, product.name, -delta, product.stock_on_hand)]
+        )
+    cached = session.identity_map.get(identity_key(Product, product_id))
+    if cached is not None:
+        set_committed_value(cached, "stock_on_hand", new_balance)
+    movement = StockMovement(
+        product_id=product_id,
+        quantity=delta,
+        balance_after=new_balance,
+        reason=reason,
+        actor_id=actor_id,
+        order_id=order_id,
+        note=note,
+    )
+    session.add(movement)
+    session.flush([movement])
+    return movement
+
+
+def set_counted_stock(
+    session: Session,
+    product_id: int,
+    counted: Decimal,
+    *,
+    actor_id: int | None,
+    seen_on_hand: Decimal | None = None,
+    note: str | None = None,
+) -> StockMovement | None:
+    """Record a shelf count: the movement is the difference from what the ledger says.
+
+    With `seen_on_hand` (the figure the promoter was looking at), a change made meanwhile
+    by an order raises StockChanged instead of being silently overwritten.
+    """
+    counted = Decimal(counted)
+    if counted < 0:
+        raise DomainError(_l("La cantidad no puede ser negativa."), field="quantity")
+    current = session.execute(
+        sa.select(Product.stock_on_hand).where(Product.id == product_id)
+    ).scalar_one()
+    if seen_on_hand is not None and current != Decimal(seen_on_hand):
+        raise StockChanged(Decimal(seen_on_hand), current)
+    if counted == current:
+        return None
+    return move_stock(
+        session,
+        product_id,
+        counted - current,
+        REASON_COUNT,
+        actor_id=actor_id,
+        note=note,
+        expected_on_hand=current,
+    )
+
+
+def ledger_balance(session: Session, product_id: int) -> Decimal:
+    """The sum of a product's movements (what stock_on_hand must equal)."""
+    total = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(StockMovement.quantity), 0)).where(
+            StockMovement.product_id == product_id
+        )
+    ).scalar_one()
+    return Decimal(total)
+
+
+def ledger_mismatches(session: Session) -> list[tuple[int, Decimal, Decimal]]:
+    """Products whose stock on hand differs from the sum of their movements (audit)."""
+    sums = (
+        sa.select(
+            StockMovement.product_id,
+            sa.func.sum(StockMovement.quantity).label("total"),
+        )
+        .group_by(StockMovement.product_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Product.id, Product.stock_on_hand, sa.func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.product_id == Product.id)
+        .where(Product.stock_on_hand != sa.func.coalesce(sums.c.total, 0))
+    ).all()
+    return [(pid, on_hand, Decimal(total)) for pid, on_hand, total in rows]

@@ -1,0 +1,35 @@
+"""Web blueprints, one per audience: public catalog, auth, buyer, producer, staff."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .buyer.routes import bp as buyer_bp
+    from .producer.routes import bp as producer_bp
+    from .public.routes import bp as public_bp
+    from .staff.routes import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(buyer_bp, url_prefix="/buyer")
+    app.register_blueprint(producer_bp, url_prefix="/producer")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    init_app(app)
+
+
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
+
+
+def init_app(app: Flask) -> None:
+    """Template globals every page uses."""
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "current_locale": lambda: str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "language_names": LANGUAGE_NAMES,
+            "view_functions": app.view_functions,
+        }

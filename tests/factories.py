@@ -1,0 +1,129 @@
+"""factory_boy factories for the models; records are flushed, the test commits if it needs."""
+
+from decimal import Decimal
+from functools import lru_cache
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
+
+from marketplace.extensions import db
+from marketplace.models import (
+    Association,
+    Buyer,
+    BuyerAddress,
+    DeliveryRule,
+    Product,
+    User,
+)
+from marketplace.services.ruc import make_ruc
+from marketplace.types import utcnow
+
+PASSWORD = "correct horse battery"
+
+
+@lru_cache
+def password_hash() -> str:
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class AssociationFactory(Base):
+    class Meta:
+        model = Association
+
+    slug = factory.Sequence(lambda n: f"asociacion-{n}")
+    name = factory.Sequence(lambda n: f"Asociación {n}")
+    tagline = "Queso andino de Ocongate"
+    district = "Ocongate"
+    province = "Quispicanchi"
+    region = "Cusco"
+    member_families = 30
+    founded_year = 2008
+    story_people = "Treinta familias ganaderas."
+    story_practice = "Leche fresca de cada mañana."
+    story_benefit = "Ingresos estables para las familias."
+    ruc = factory.Sequence(lambda n: make_ruc(f"20{n:08d}"))
+    min_order_cents = 0
+    verified_at = factory.LazyFunction(utcnow)
+
+
+class DeliveryRuleFactory(Base):
+    class Meta:
+        model = DeliveryRule
+
+    association = factory.SubFactory(AssociationFactory)
+    city = "cusco"
+    weekdays = "25"
+    lead_days = 2
+
+
+class ProductFactory(Base):
+    class Meta:
+        model = Product
+
+    association = factory.SubFactory(AssociationFactory)
+    slug = factory.Sequence(lambda n: f"producto-{n}")
+    name = factory.Sequence(lambda n: f"Queso andino {n}")
+    category = "cheese"
+    variety = "andino"
+    description = "Queso fresco de leche de vaca."
+    unit = "kg"
+    weight_per_unit_kg = Decimal("1")
+    price_cents = 2800
+    stock_on_hand = Decimal("0")  # add stock through services.stock.move_stock
+    samples_offered = False
+    shelf_life_days = 20
+    active = True
+
+
+class BuyerFactory(Base):
+    class Meta:
+        model = Buyer
+
+    legal_name = factory.Sequence(lambda n: f"Restaurante Demo {n} S.A.C.")
+    trade_name = factory.Sequence(lambda n: f"Restaurante {n}")
+    ruc = factory.Sequence(lambda n: make_ruc(f"20{60000000 + n:08d}"))
+    kind = "restaurant"
+    city = "cusco"
+    verified_at = factory.LazyFunction(utcnow)
+
+
+class BuyerAddressFactory(Base):
+    class Meta:
+        model = BuyerAddress
+
+    buyer = factory.SubFactory(BuyerFactory)
+    label = "Cocina"
+    address = "Calle Plateros 123, Cusco"
+    city = "cusco"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.pe")
+    name = factory.Sequence(lambda n: f"Usuario {n}")
+    password_hash = factory.LazyFunction(password_hash)
+    role = "staff"
+
+
+class BuyerUserFactory(UserFactory):
+    role = "buyer"
+    buyer = factory.SubFactory(BuyerFactory)
+
+
+class PromoterFactory(UserFactory):
+    role = "promoter"
+    association = factory.SubFactory(AssociationFactory)
+
+
+class StaffFactory(UserFactory):
+    role = "staff"
