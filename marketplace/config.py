@@ -42,7 +42,9 @@ class Config:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
-    WTF_CSRF_TIME_LIMIT = None  # tied to the session, not to a clock: phones stay on a page for long
+    WTF_CSRF_TIME_LIMIT = (
+        None  # tied to the session, not to a clock: phones stay on a page for long
+    )
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
     LANGUAGES = ("es", "en")

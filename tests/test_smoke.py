@@ -1,6 +1,6 @@
+from marketplace.extensions import db
 from tests.conftest import text
 from tests.factories import BuyerUserFactory
-from marketplace.extensions import db
 
 
 def test_home_page_answers(client):

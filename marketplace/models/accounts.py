@@ -25,9 +25,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
-        sa.CheckConstraint(
-            "(role = 'buyer') = (buyer_id IS NOT NULL)", name="buyer_has_business"
-        ),
+        sa.CheckConstraint("(role = 'buyer') = (buyer_id IS NOT NULL)", name="buyer_has_business"),
         sa.CheckConstraint(
             "(role = 'promoter') = (association_id IS NOT NULL)",
             name="promoter_has_association",
@@ -40,9 +38,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
     buyer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("buyers.id"), index=True)
-    association_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("associations.id"), index=True
-    )
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("associations.id"), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)

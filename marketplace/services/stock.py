@@ -83,9 +83,7 @@ def move_stock(
         ).one()
         if expected_on_hand is not None and product.stock_on_hand != Decimal(expected_on_hand):
             raise StockChanged(Decimal(expected_on_hand), product.stock_on_hand)
-        raise InsufficientStock(
-            [Shortage(product_id, product.name, -delta, product.stock_on_hand)]
-        )
+        raise InsufficientStock([Shortage(product_id, product.name, -delta, product.stock_on_hand)])
     cached = session.identity_map.get(identity_key(Product, product_id))
     if cached is not None:
         set_committed_value(cached, "stock_on_hand", new_balance)
@@ -99,7 +97,7 @@ def move_stock(
         note=note,
     )
     session.add(movement)
-    session.flush([movement])
+    session.flush()
     return movement
 
 

@@ -1,0 +1,5 @@
+from tests.authz import PROMOTER_ONLY, Route
+
+ROUTES = [
+    Route("producer.index", PROMOTER_ONLY),
+]

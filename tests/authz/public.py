@@ -1,0 +1,5 @@
+from tests.authz import PUBLIC, Route
+
+ROUTES = [
+    Route("public.index", PUBLIC),
+]

@@ -1,0 +1,5 @@
+from tests.authz import STAFF_ONLY, Route
+
+ROUTES = [
+    Route("staff.index", STAFF_ONLY),
+]
