@@ -2,13 +2,15 @@
 
 from flask import Flask
 
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
+
 
 def register(app: Flask) -> None:
-    from .auth.routes import bp as auth_bp
-    from .buyer.routes import bp as buyer_bp
-    from .producer.routes import bp as producer_bp
-    from .public.routes import bp as public_bp
-    from .staff.routes import bp as staff_bp
+    from .auth import bp as auth_bp
+    from .buyer import bp as buyer_bp
+    from .producer import bp as producer_bp
+    from .public import bp as public_bp
+    from .staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -16,9 +18,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     init_app(app)
-
-
-LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
 
 
 def init_app(app: Flask) -> None:

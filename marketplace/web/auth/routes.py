@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     current_app,
     flash,
     make_response,
@@ -20,9 +19,8 @@ from flask_login import current_user, login_user, logout_user
 from ...extensions import db, limiter
 from ...models import User
 from ...types import utcnow
+from . import bp
 from .forms import LoginForm
-
-bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -1,1 +1,7 @@
-"""buyer blueprint."""
+"""The buyer's own pages: its business, colleagues and addresses."""
+
+from flask import Blueprint
+
+bp = Blueprint("buyer", __name__)
+
+from . import routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

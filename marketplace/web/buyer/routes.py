@@ -1,10 +1,9 @@
 """The buyer's own pages: its business, colleagues and addresses."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from ...permissions import buyer_required
-
-bp = Blueprint("buyer", __name__)
+from . import bp
 
 
 @bp.route("/")

@@ -1,1 +1,7 @@
-"""producer blueprint."""
+"""The promoter's pages: the association's profile, story, photos, products and stock."""
+
+from flask import Blueprint
+
+bp = Blueprint("producer", __name__)
+
+from . import routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

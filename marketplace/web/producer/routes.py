@@ -1,10 +1,9 @@
 """The promoter's pages: the association's profile, story, photos, products and stock."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from ...permissions import promoter_required
-
-bp = Blueprint("producer", __name__)
+from . import bp
 
 
 @bp.route("/")

@@ -1,8 +1,8 @@
 """The public catalog: products, associations and their stories."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-bp = Blueprint("public", __name__)
+from . import bp
 
 
 @bp.route("/")

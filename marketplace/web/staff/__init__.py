@@ -1,1 +1,7 @@
-"""staff blueprint."""
+"""Platform staff: associations, verification, promoters."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__)
+
+from . import routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

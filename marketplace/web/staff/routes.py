@@ -1,10 +1,9 @@
 """Platform staff: associations, verification, promoters."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from ...permissions import staff_required
-
-bp = Blueprint("staff", __name__)
+from . import bp
 
 
 @bp.route("/")
