@@ -30,11 +30,17 @@ def cents_from_soles(value: Decimal | str) -> int:
     return int((Decimal(value) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def quantity(value: Decimal | None, places: int = 3) -> str:
+def format_locale() -> str:
+    """Spanish is shown the Peruvian way (1,234.5), other languages their own way."""
+    language = str(get_locale() or "es")
+    return "es_PE" if language == "es" else language
+
+
+def quantity(value: Decimal | None) -> str:
     """A quantity without trailing zeros: Decimal('2.500') -> '2.5'."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format="#,##0.###", locale=str(get_locale() or "es"))
+    return format_decimal(Decimal(value), format="#,##0.###", locale=format_locale())
 
 
 def lima_datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -47,7 +53,7 @@ def lima_datetime(value: datetime | None, fmt: str = "medium") -> str:
 def lima_date(value: date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_format_date(value, format=fmt, locale=str(get_locale() or "es"))
+    return babel_format_date(value, format=fmt, locale=format_locale())
 
 
 def lima_today() -> date:
