@@ -8,6 +8,7 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
 def register(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .buyer import bp as buyer_bp
+    from .media import bp as media_bp
     from .producer import bp as producer_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(buyer_bp, url_prefix="/buyer")
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(media_bp)
     init_app(app)
 
 
