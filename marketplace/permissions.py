@@ -7,7 +7,15 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import ROLE_BUYER, ROLE_PROMOTER, ROLE_STAFF, Association, Product
+from .models import (
+    ROLE_BUYER,
+    ROLE_PROMOTER,
+    ROLE_STAFF,
+    Association,
+    BuyerAddress,
+    Product,
+    User,
+)
 
 
 def roles_required(*roles: str):
@@ -64,3 +72,16 @@ def scoped_to_association(record, association_id_attr: str = "association_id"):
     if record is None or getattr(record, association_id_attr) != current_user.association_id:
         abort(404)
     return record
+
+
+def active_address_for_buyer(address_id: int) -> BuyerAddress:
+    """An active delivery address of the current buyer's business, or 404."""
+    address = scoped_to_buyer(db.session.get(BuyerAddress, address_id))
+    if not address.active:
+        abort(404)
+    return address
+
+
+def colleague_for_buyer(user_id: int) -> User:
+    """A user of the current buyer's business (the caller included), or 404."""
+    return scoped_to_buyer(db.session.get(User, user_id))
