@@ -22,6 +22,10 @@ def create_staff_user(email: str, name: str, password: str) -> User:
 
 
 def register(app: Flask) -> None:
+    from .services.notifications import register_cli as register_notifications
+
+    register_notifications(app)
+
     @app.cli.command("create-staff")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

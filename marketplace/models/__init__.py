@@ -12,5 +12,6 @@ from .accounts import (  # noqa: F401
     User,
 )
 from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401
-from .orders import Order  # noqa: F401
+from .notifications import Notification  # noqa: F401
+from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401

@@ -1,0 +1,800 @@
+"""Ordering: the cart, checkout, samples, reorder and what each step of fulfilment does to stock.
+
+Checkout makes one order per association in one transaction and reserves the stock in it:
+the rows of `products` are changed in product-id order (so two checkouts never wait on each
+other in a circle), every short line is collected, and one InsufficientStock names them all.
+The whole checkout runs inside a savepoint, so when it fails nothing of it is written and the
+caller's transaction stays usable. A checkout token makes placement idempotent: the same token
+twice, one after the other or at the same moment, gives back the same orders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..database import begin_write
+from ..formatting import money
+from ..formatting import quantity as fmt_quantity
+from ..models import (
+    Association,
+    Buyer,
+    BuyerAddress,
+    Cart,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    User,
+)
+from ..models.catalog import (
+    REASON_DELIVERY,
+    REASON_RELEASE,
+    REASON_RESERVATION,
+    REASON_SAMPLE,
+)
+from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
+from ..types import utcnow
+from . import DomainError, delivery, pricing
+from . import order_states as st
+from .notifications import notify_transition
+from .stock import InsufficientStock, Shortage, move_stock
+
+WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
+MAX_QUANTITY = Decimal("100000")
+SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
+
+
+# Quantities ---------------------------------------------------------------------------
+
+
+def clean_quantity(raw, unit: str, field: str = "quantity", allow_zero: bool = False) -> Decimal:
+    """A quantity typed by a person, checked against the product's unit."""
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_l("Escribe una cantidad, por ejemplo 2.5."), field=field) from None
+    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
+        raise DomainError(_l("La cantidad debe ser mayor que cero."), field=field)
+    if value > MAX_QUANTITY:
+        raise DomainError(_l("La cantidad es demasiado grande."), field=field)
+    if unit in WHOLE_UNITS and value != value.to_integral_value():
+        raise DomainError(_l("Este producto se vende por unidades enteras."), field=field)
+    if value != value.quantize(Decimal("0.001")):
+        raise DomainError(_l("Usa como máximo tres decimales."), field=field)
+    return value.quantize(Decimal("0.001"))
+
+
+def sample_quantity(product: Product) -> Decimal:
+    """How much a sample is: one piece, or half a kilo of a product sold by weight."""
+    if product.unit == "piece":
+        return Decimal("1")
+    qty = (SAMPLE_KG / Decimal(product.weight_per_unit_kg)).quantize(Decimal("0.001"))
+    return max(qty, Decimal("0.001"))
+
+
+def shortage_message(shortage: Shortage, unit: str = "") -> str:
+    """'Queso andino: pediste 3 kg y solo quedan 1.5 kg.'"""
+    return str(
+        _l(
+            "%(name)s: pediste %(requested)s %(unit)s y solo quedan %(available)s %(unit)s.",
+            name=shortage.product_name,
+            requested=fmt_quantity(shortage.requested),
+            available=fmt_quantity(shortage.available),
+            unit=unit,
+        )
+    )
+
+
+# The cart -----------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _require_buyer(actor: User) -> None:
+    if actor is None or not actor.is_buyer or actor.buyer_id is None:
+        raise DomainError(_l("Solo los compradores pueden hacer pedidos."))
+
+
+def get_cart(session: Session, actor: User, create: bool = False) -> Cart | None:
+    """The actor's cart, made on first use if `create`."""
+    cart = session.scalar(sa.select(Cart).where(Cart.user_id == actor.id))
+    if cart is None and create:
+        _require_buyer(actor)
+        cart = Cart(user_id=actor.id, buyer_id=actor.buyer_id, checkout_token=new_token())
+        session.add(cart)
+        session.flush()
+    return cart
+
+
+def cart_count(session: Session, user_id: int) -> int:
+    """How many products are in the user's cart (the nav badge)."""
+    return session.scalar(
+        sa.select(sa.func.count(CartItem.id)).join(Cart).where(Cart.user_id == user_id)
+    )
+
+
+def _orderable_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or not product.active:
+        raise DomainError(_l("Este producto ya no está a la venta."), field="quantity")
+    return product
+
+
+def add_to_cart(session: Session, actor: User, product_id: int, raw_quantity) -> CartItem:
+    """Put a quantity of a product in the cart (adding to what is already there)."""
+    _require_buyer(actor)
+    product = _orderable_product(session, product_id)
+    qty = clean_quantity(raw_quantity, product.unit)
+    cart = get_cart(session, actor, create=True)
+    item = session.scalar(
+        sa.select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+    )
+    total = qty + (item.quantity if item else 0)
+    if total > product.stock_on_hand:
+        raise DomainError(
+            _l(
+                "Solo quedan %(available)s %(unit)s.",
+                available=fmt_quantity(product.stock_on_hand),
+                unit=product.unit,
+            ),
+            field="quantity",
+        )
+    if item is None:
+        item = CartItem(cart_id=cart.id, product_id=product_id, quantity=qty)
+        session.add(item)
+    else:
+        item.quantity = total
+    cart.updated_at = utcnow()
+    session.flush()
+    return item
+
+
+def set_cart_quantity(session: Session, actor: User, product_id: int, raw_quantity) -> None:
+    """Change the quantity of a product in the cart; zero takes it out."""
+    _require_buyer(actor)
+    cart = get_cart(session, actor)
+    item = (
+        session.scalar(
+            sa.select(CartItem).where(
+                CartItem.cart_id == cart.id, CartItem.product_id == product_id
+            )
+        )
+        if cart
+        else None
+    )
+    if item is None:
+        raise DomainError(_l("Ese producto no está en tu carrito."), field="quantity")
+    qty = clean_quantity(raw_quantity, item.product.unit, allow_zero=True)
+    if qty == 0:
+        session.delete(item)
+    else:
+        item.quantity = qty
+    cart.updated_at = utcnow()
+    session.flush()
+
+
+def cart_fingerprint(items: Iterable[CartItem]) -> str:
+    """A short digest of the cart's contents: a checkout form is only good for what it showed."""
+    key = ";".join(
+        f"{i.product_id}:{i.quantity}" for i in sorted(items, key=lambda i: i.product_id)
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class CartRow:
+    item: CartItem
+    product: Product
+    unit_price_cents: int
+    line_total_cents: int
+
+
+@dataclass
+class CartGroup:
+    """The part of the cart one association will deliver: it becomes one order."""
+
+    association: Association
+    rows: list[CartRow]
+    totals: pricing.Totals
+    dates_by_city: dict[str, list[date]]
+
+    @property
+    def min_order_cents(self) -> int:
+        return self.association.min_order_cents
+
+    @property
+    def min_order_met(self) -> bool:
+        return self.totals.subtotal_cents >= self.association.min_order_cents
+
+    @property
+    def missing_cents(self) -> int:
+        return max(0, self.association.min_order_cents - self.totals.subtotal_cents)
+
+
+@dataclass
+class CartView:
+    cart: Cart | None
+    groups: list[CartGroup]
+    addresses: list[BuyerAddress]
+    fingerprint: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def grand_total_cents(self) -> int:
+        return sum(g.totals.total_cents for g in self.groups)
+
+
+def active_addresses(session: Session, buyer_id: int) -> list[BuyerAddress]:
+    return list(
+        session.scalars(
+            sa.select(BuyerAddress)
+            .where(BuyerAddress.buyer_id == buyer_id, BuyerAddress.active.is_(True))
+            .order_by(BuyerAddress.id)
+        )
+    )
+
+
+def cart_view(session: Session, actor: User, today: date | None = None) -> CartView:
+    """The cart grouped per association with prices, IGV, minimums and delivery dates.
+
+    A fixed number of queries whatever the size of the cart or of the order history.
+    """
+    _require_buyer(actor)
+    cart = get_cart(session, actor)
+    addresses = active_addresses(session, actor.buyer_id)
+    if cart is None:
+        return CartView(None, [], addresses, cart_fingerprint([]))
+    items = list(
+        session.scalars(
+            sa.select(CartItem)
+            .where(CartItem.cart_id == cart.id)
+            .options(joinedload(CartItem.product).joinedload(Product.association))
+            .order_by(CartItem.id)
+        )
+    )
+    rules = delivery.rules_for(session, (i.product.association_id for i in items))
+    cities = sorted({a.city for a in addresses})
+    by_association: dict[int, list[CartRow]] = defaultdict(list)
+    for item in items:
+        price = pricing.unit_price_for(session, actor.buyer_id, item.product)
+        by_association[item.product.association_id].append(
+            CartRow(item, item.product, price, pricing.line_total_cents(price, item.quantity))
+        )
+    groups = []
+    for rows in by_association.values():
+        association = rows[0].product.association
+        dates = {
+            city: delivery.dates_for_rule(rules.get((association.id, city)), today)
+            for city in cities
+        }
+        groups.append(
+            CartGroup(association, rows, pricing.totals(r.line_total_cents for r in rows), dates)
+        )
+    groups.sort(key=lambda g: g.association.name)
+    return CartView(cart, groups, addresses, cart_fingerprint(items))
+
+
+# Checkout -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryChoice:
+    delivery_date: date | None
+    address_id: int | None
+
+
+class InvalidFields(DomainError):
+    """Several fields are wrong at once; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(_l("Revisa los datos marcados."))
+
+
+def date_field(association_id: int) -> str:
+    return f"date_{association_id}"
+
+
+def address_field(association_id: int) -> str:
+    return f"address_{association_id}"
+
+
+def group_field(association_id: int) -> str:
+    return f"group_{association_id}"
+
+
+def orders_for_token(session: Session, buyer_id: int, token: str) -> list[Order]:
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .where(Order.checkout_token == token, Order.buyer_id == buyer_id)
+            .order_by(Order.id)
+        )
+    )
+
+
+def _check_address(
+    session: Session, buyer_id: int, address_id: int | None, field: str
+) -> BuyerAddress:
+    address = session.get(BuyerAddress, address_id) if address_id else None
+    if address is None or address.buyer_id != buyer_id or not address.active:
+        raise DomainError(_l("Elige una de tus direcciones de entrega."), field=field)
+    return address
+
+
+def _new_order(
+    buyer_id: int, association_id: int, actor: User | None, address: BuyerAddress, when: date
+) -> Order:
+    return Order(
+        buyer_id=buyer_id,
+        association_id=association_id,
+        placed_by_id=actor.id if actor is not None else None,
+        address_id=address.id,
+        delivery_label=address.label,
+        delivery_address=address.address,
+        delivery_city=address.city,
+        delivery_date=when,
+        status=st.PLACED,
+    )
+
+
+def _snapshot_line(product: Product, unit_price_cents: int, qty: Decimal, sample=False):
+    return OrderLine(
+        product_id=product.id,
+        product_name=product.name,
+        variety=product.variety,
+        unit=product.unit,
+        weight_per_unit_kg=product.weight_per_unit_kg,
+        unit_price_cents=unit_price_cents,
+        quantity=qty,
+        line_total_cents=pricing.line_total_cents(unit_price_cents, qty),
+        is_sample=sample,
+    )
+
+
+def _set_totals(order: Order) -> None:
+    t = pricing.totals(line.line_total_cents for line in order.lines)
+    order.subtotal_cents, order.igv_cents, order.total_cents = (
+        t.subtotal_cents,
+        t.igv_cents,
+        t.total_cents,
+    )
+
+
+def _reserve(session: Session, orders: list[Order], actor: User | None, reason: str) -> None:
+    """Take the stock of every line, rows in product-id order; raise once with every shortage."""
+    wanted = sorted(
+        ((line.product_id, line.quantity, order.id) for order in orders for line in order.lines),
+        key=lambda t: t[0],
+    )
+    shortages: list[Shortage] = []
+    for product_id, qty, order_id in wanted:
+        try:
+            move_stock(
+                session,
+                product_id,
+                -qty,
+                reason,
+                actor_id=actor.id if actor is not None else None,
+                order_id=order_id,
+            )
+        except InsufficientStock as error:
+            shortages.extend(error.shortages)
+    if shortages:
+        raise InsufficientStock(shortages)
+
+
+def _record_placed(session: Session, orders: list[Order], actor: User | None) -> None:
+    for order in orders:
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                from_status=None,
+                to_status=st.PLACED,
+                actor_id=actor.id if actor is not None else None,
+            )
+        )
+    session.flush()
+    for order in orders:
+        notify_transition(session, order, None, st.PLACED, actor)
+
+
+def checkout(
+    session: Session,
+    actor: User,
+    lines: Iterable[LineRequest],
+    choices: dict[int, DeliveryChoice],
+    token: str,
+    *,
+    today: date | None = None,
+) -> list[Order]:
+    """Place one order per association for these lines, reserving their stock.
+
+    `choices` gives, per association id, the delivery date and address. Raises
+    InvalidFields (field errors), InsufficientStock (every short line) or DomainError;
+    then nothing is written. The same `token` again returns the orders it already made.
+    """
+    _require_buyer(actor)
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        raise DomainError(_l("El formulario caducó; vuelve a abrir el carrito."))
+    begin_write(session)
+    existing = orders_for_token(session, actor.buyer_id, token)
+    if existing:
+        return existing
+    lines = list(lines)
+    if not lines:
+        raise DomainError(_l("Tu carrito está vacío."))
+    products = {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_([line.product_id for line in lines]))
+            .options(joinedload(Product.association))
+        )
+    }
+    grouped: dict[int, list[tuple[Product, Decimal]]] = defaultdict(list)
+    errors: dict[str, str] = {}
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None or not product.active:
+            raise DomainError(_l("Un producto de tu carrito ya no está a la venta."))
+        grouped[product.association_id].append(
+            (product, clean_quantity(line.quantity, product.unit))
+        )
+
+    orders: list[Order] = []
+    for association_id, group in sorted(grouped.items()):
+        association = group[0][0].association
+        choice = choices.get(association_id) or DeliveryChoice(None, None)
+        try:
+            address = _check_address(
+                session, actor.buyer_id, choice.address_id, address_field(association_id)
+            )
+        except DomainError as error:
+            errors[error.field] = str(error.message)
+            continue
+        try:
+            when = delivery.check_delivery_date(
+                session,
+                association_id,
+                address.city,
+                choice.delivery_date,
+                field=date_field(association_id),
+                today=today,
+            )
+        except DomainError as error:
+            errors[error.field] = str(error.message)
+            continue
+        order = _new_order(actor.buyer_id, association_id, actor, address, when)
+        order.source = SOURCE_ONE_OFF
+        order.checkout_token = token
+        for product, qty in sorted(group, key=lambda pq: pq[0].id):
+            price = pricing.unit_price_for(session, actor.buyer_id, product)
+            order.lines.append(_snapshot_line(product, price, qty))
+        _set_totals(order)
+        if order.subtotal_cents < association.min_order_cents:
+            errors[group_field(association_id)] = str(
+                _l(
+                    "El pedido mínimo de %(association)s es %(minimum)s antes de IGV.",
+                    association=association.name,
+                    minimum=money(association.min_order_cents),
+                )
+            )
+            continue
+        orders.append(order)
+    if errors:
+        raise InvalidFields(errors)
+
+    try:
+        with session.begin_nested():
+            session.add_all(orders)
+            session.flush()  # a token used already by this association fails here
+            _reserve(session, orders, actor, REASON_RESERVATION)
+            _record_placed(session, orders, actor)
+    except IntegrityError:
+        # The same checkout was placed by a concurrent request that committed first.
+        existing = orders_for_token(session, actor.buyer_id, token)
+        if not existing:
+            raise DomainError(_l("No se pudo registrar el pedido; inténtalo de nuevo.")) from None
+        return existing
+    except InsufficientStock:
+        for product in products.values():
+            session.expire(product, ["stock_on_hand"])
+        raise
+    return orders
+
+
+def checkout_cart(
+    session: Session,
+    actor: User,
+    choices: dict[int, DeliveryChoice],
+    token: str,
+    fingerprint: str | None = None,
+    *,
+    today: date | None = None,
+) -> list[Order]:
+    """Check out the actor's cart; on success the cart is emptied and gets a new token.
+
+    With `fingerprint` (what the checkout form showed), a cart changed since then is refused,
+    so nobody orders what they did not see.
+    """
+    _require_buyer(actor)
+    begin_write(session)
+    existing = orders_for_token(session, actor.buyer_id, (token or "").strip())
+    if existing:
+        return existing
+    cart = get_cart(session, actor)
+    items = list(cart.items) if cart else []
+    if not items:
+        raise DomainError(_l("Tu carrito está vacío."))
+    if fingerprint is not None and fingerprint != cart_fingerprint(items):
+        raise DomainError(_l("Tu carrito cambió en otra pestaña; revísalo y confirma de nuevo."))
+    orders = checkout(
+        session,
+        actor,
+        [LineRequest(i.product_id, i.quantity) for i in items],
+        choices,
+        token,
+        today=today,
+    )
+    for item in items:
+        session.delete(item)
+    cart.checkout_token = new_token()
+    cart.updated_at = utcnow()
+    session.flush()
+    return orders
+
+
+# Samples ------------------------------------------------------------------------------
+
+
+def pending_sample(session: Session, buyer_id: int, product_id: int) -> Order | None:
+    return session.scalar(
+        sa.select(Order)
+        .join(OrderLine)
+        .where(
+            Order.buyer_id == buyer_id,
+            Order.status.in_(st.OPEN_STATUSES),
+            OrderLine.product_id == product_id,
+            OrderLine.is_sample.is_(True),
+        )
+        .limit(1)
+    )
+
+
+def request_sample(
+    session: Session,
+    actor: User,
+    product_id: int,
+    address_id: int | None,
+    delivery_date: date | None,
+    *,
+    today: date | None = None,
+) -> Order:
+    """A free sample of a product that offers them: a zero-price order from its stock.
+
+    One pending sample per product and buyer: until it is delivered (or cancelled) the
+    buyer cannot ask for another one.
+    """
+    _require_buyer(actor)
+    begin_write(session)
+    # Serialise a buyer's sample requests (PostgreSQL; SQLite is serialised already).
+    session.execute(sa.select(Buyer.id).where(Buyer.id == actor.buyer_id).with_for_update())
+    product = _orderable_product(session, product_id)
+    if not product.samples_offered:
+        raise DomainError(_l("Este producto no ofrece muestras."))
+    if pending_sample(session, actor.buyer_id, product_id) is not None:
+        raise DomainError(_l("Ya pediste una muestra de este producto; te llegará con ese pedido."))
+    address = _check_address(session, actor.buyer_id, address_id, "address_id")
+    when = delivery.check_delivery_date(
+        session, product.association_id, address.city, delivery_date, "delivery_date", today
+    )
+    order = _new_order(actor.buyer_id, product.association_id, actor, address, when)
+    order.source = SOURCE_SAMPLE
+    order.lines.append(_snapshot_line(product, 0, sample_quantity(product), sample=True))
+    _set_totals(order)
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+            _reserve(session, [order], actor, REASON_SAMPLE)
+            _record_placed(session, [order], actor)
+    except InsufficientStock:
+        raise DomainError(_l("Por ahora no quedan muestras de este producto.")) from None
+    return order
+
+
+# Fulfilment ---------------------------------------------------------------------------
+
+
+def _give_back(session: Session, order: Order, actor: User | None, reason: str, note: str) -> None:
+    """Return an order's reserved stock (rows in product-id order)."""
+    for line in sorted(order.lines, key=lambda line: line.product_id):
+        move_stock(
+            session,
+            line.product_id,
+            line.quantity,
+            reason,
+            actor_id=actor.id if actor is not None else None,
+            order_id=order.id,
+            note=note,
+        )
+
+
+def confirm_order(session: Session, actor: User, order: Order) -> Order:
+    st.transition(session, order, st.CONFIRMED, actor)
+    return order
+
+
+def dispatch_order(session: Session, actor: User, order: Order) -> Order:
+    st.transition(session, order, st.DISPATCHED, actor)
+    return order
+
+
+def reject_order(session: Session, actor: User, order: Order, reason: str | None) -> Order:
+    """The association refuses the order; its stock goes back on the shelf."""
+    st.transition(session, order, st.REJECTED, actor, reason)
+    _give_back(session, order, actor, REASON_RELEASE, f"{order.number} rechazado")
+    return order
+
+
+def cancel_order(session: Session, actor: User, order: Order, reason: str | None = None) -> Order:
+    """Cancel (the buyer until confirmation, the association until dispatch); stock returns."""
+    st.transition(session, order, st.CANCELLED, actor, reason)
+    _give_back(session, order, actor, REASON_RELEASE, f"{order.number} cancelado")
+    return order
+
+
+@dataclass
+class DeliveryResult:
+    order: Order
+    short_lines: list[OrderLine] = field(default_factory=list)
+
+    @property
+    def reduction_cents(self) -> int:
+        return self.order.total_cents - self.order.amount_due_cents
+
+
+def deliver_order(
+    session: Session,
+    actor: User,
+    order: Order,
+    delivered: dict[int, object] | None = None,
+) -> DeliveryResult:
+    """Record what reached the buyer, per line (default: all of it).
+
+    What was reserved but not delivered goes back to stock as a delivery adjustment, and the
+    amount due is recomputed from the delivered quantities with the same rounding as ever.
+    """
+    st.check(order, st.DELIVERED, actor)
+    delivered = delivered or {}
+    errors: dict[str, str] = {}
+    amounts: dict[int, Decimal] = {}
+    for line in order.lines:
+        raw = delivered.get(line.id, line.quantity)
+        name = f"line_{line.id}"
+        try:
+            qty = clean_quantity(raw, line.unit, field=name, allow_zero=True)
+        except DomainError as error:
+            errors[name] = str(error.message)
+            continue
+        if qty > line.quantity:
+            errors[name] = str(_l("No puedes entregar más de lo pedido."))
+            continue
+        amounts[line.id] = qty
+    if errors:
+        raise InvalidFields(errors)
+    result = DeliveryResult(order)
+    for line in order.lines:
+        line.delivered_quantity = amounts[line.id]
+        line.delivered_total_cents = pricing.line_total_cents(
+            line.unit_price_cents, line.delivered_quantity
+        )
+        if line.delivered_quantity < line.quantity:
+            result.short_lines.append(line)
+    t = pricing.totals(line.delivered_total_cents for line in order.lines)
+    order.delivered_subtotal_cents = t.subtotal_cents
+    order.delivered_igv_cents = t.igv_cents
+    order.delivered_total_cents = t.total_cents
+    st.transition(session, order, st.DELIVERED, actor)
+    for line in sorted(result.short_lines, key=lambda line: line.product_id):
+        move_stock(
+            session,
+            line.product_id,
+            line.quantity - line.delivered_quantity,
+            REASON_DELIVERY,
+            actor_id=actor.id if actor is not None else None,
+            order_id=order.id,
+            note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
+        )
+    return result
+
+
+# Reorder ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReorderResult:
+    added: list[str] = field(default_factory=list)
+    price_changes: list[tuple[str, int, int]] = field(default_factory=list)  # name, was, now
+    unavailable: list[str] = field(default_factory=list)
+    low_stock: list[tuple[str, Decimal, str]] = field(default_factory=list)  # name, left, unit
+
+
+def reorder(session: Session, actor: User, order: Order) -> ReorderResult:
+    """Copy a past order's lines into the cart at today's prices, and say what changed."""
+    _require_buyer(actor)
+    if order.buyer_id != actor.buyer_id:
+        raise DomainError(_l("Este pedido no es de tu negocio."))
+    result = ReorderResult()
+    cart = get_cart(session, actor, create=True)
+    in_cart = {i.product_id: i for i in cart.items}
+    for line in order.lines:
+        if line.is_sample:
+            continue
+        product = line.product
+        if product is None or not product.active or product.stock_on_hand <= 0:
+            result.unavailable.append(line.product_name)
+            continue
+        price = pricing.unit_price_for(session, actor.buyer_id, product)
+        if price != line.unit_price_cents:
+            result.price_changes.append((product.name, line.unit_price_cents, price))
+        item = in_cart.get(product.id)
+        wanted = line.quantity + (item.quantity if item else 0)
+        if wanted > product.stock_on_hand:
+            result.low_stock.append((product.name, product.stock_on_hand, product.unit))
+        if item is None:
+            item = CartItem(cart_id=cart.id, product_id=product.id, quantity=line.quantity)
+            session.add(item)
+            in_cart[product.id] = item
+        else:
+            item.quantity = wanted
+        result.added.append(product.name)
+    cart.updated_at = utcnow()
+    session.flush()
+    return result
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def order_with_details(session: Session, order_id: int) -> Order | None:
+    """One order with its lines, events and people loaded in a fixed number of queries."""
+    return session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .options(
+            joinedload(Order.association),
+            joinedload(Order.buyer),
+            selectinload(Order.lines),
+            selectinload(Order.events).joinedload(OrderEvent.actor),
+        )
+    )
