@@ -1,10 +1,59 @@
 """The public catalog: products, associations and their stories."""
 
-from flask import render_template
+from flask import abort, render_template, request
 
+from ...extensions import db
+from ..htmx import render
 from . import bp
+from .forms import CatalogFilterForm
+from .labels import FILTERS
+from .queries import (
+    association_choices,
+    association_list,
+    association_products,
+    catalog,
+    public_association,
+    public_product,
+)
+
+PER_PAGE = 24
+
+for _name, _function in FILTERS.items():
+    bp.add_app_template_filter(_function, _name)
 
 
 @bp.route("/")
 def index():
-    return render_template("public/index.html")
+    form = CatalogFilterForm(association_choices(db.session), formdata=request.args)
+    filters = form.filters()
+    results = db.paginate(
+        catalog(filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render(
+        "public/index.html", "public/_results.html", form=form, filters=filters, results=results
+    )
+
+
+@bp.route("/p/<int:product_id>")
+def product(product_id: int):
+    item = public_product(db.session, product_id)
+    if item is None:
+        abort(404)
+    return render_template("public/product.html", product=item)
+
+
+@bp.route("/asociaciones")
+def associations():
+    return render_template("public/associations.html", associations=association_list(db.session))
+
+
+@bp.route("/asociaciones/<slug>")
+def association(slug: str):
+    found = public_association(db.session, slug)
+    if found is None:
+        abort(404)
+    products = association_products(db.session, found)
+    return render_template("public/association.html", association=found, products=products)
