@@ -1,18 +1,209 @@
-"""Login form."""
+"""Forms for logging in, registering a business, accepting an invitation and one's account."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, ValidationError
+
+from ...extensions import db
+from ...models import BUYER_KINDS, CITIES
+from ...services import accounts
+from ...services.accounts import (
+    BUYER_KIND_LABELS,
+    CITY_LABELS,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def choices(labels: dict, placeholder=None) -> list[SelectChoice]:
+    """Options from a {value: label} mapping, optionally after an empty "choose" option."""
+    options = [SelectChoice(value, label) for value, label in labels.items()]
+    if placeholder is not None:
+        options.insert(0, SelectChoice("", placeholder))
+    return options
+
+
+def email_field(label=None, **render_kw) -> EmailField:
+    return EmailField(
+        label or _l("Correo electrónico"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe tu correo.")),
+            Email(_l("Escribe un correo válido, por ejemplo nombre@negocio.pe.")),
+            Length(max=254, message=_l("El correo es demasiado largo.")),
+        ],
+        render_kw={"autocomplete": "email", **render_kw},
+    )
+
+
+def new_password_fields(label=None) -> tuple[PasswordField, PasswordField]:
+    """A new password typed twice, with the length policy checked at the field."""
+    password = PasswordField(
+        label or _l("Contraseña"),
+        validators=[
+            DataRequired(_l("Escribe una contraseña.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=_l(
+                    "La contraseña necesita al menos %(n)s caracteres.", n=MIN_PASSWORD_LENGTH
+                ),
+            ),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("La contraseña es demasiado larga.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repite la contraseña"),
+        validators=[
+            DataRequired(_l("Repite la contraseña.")),
+            EqualTo("password", _l("Las dos contraseñas no coinciden.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+PASSWORD_HINT = _l(
+    "Entre %(min)s y %(max)s caracteres. Una frase de varias palabras es fácil de recordar "
+    "y difícil de adivinar.",
+    min=MIN_PASSWORD_LENGTH,
+    max=MAX_PASSWORD_LENGTH,
+)
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Correo electrónico"),
         validators=[DataRequired(_l("Escribe tu correo.")), Email(_l("Escribe un correo válido."))],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Contraseña"),
-        validators=[DataRequired(_l("Escribe tu contraseña.")), Length(max=1024)],
+        validators=[DataRequired(_l("Escribe tu contraseña.")), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Recordarme en este dispositivo"))
+
+
+class RegisterForm(FlaskForm):
+    """A Horeca or shop and its first user, in one form."""
+
+    legal_name = StringField(
+        _l("Razón social"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe la razón social.")),
+            Length(max=200, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    trade_name = StringField(
+        _l("Nombre comercial"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe el nombre comercial.")),
+            Length(max=200, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+    )
+    ruc = StringField(
+        _l("RUC"),
+        filters=[strip],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    kind = SelectField(
+        _l("Tipo de negocio"),
+        choices=choices(BUYER_KIND_LABELS, placeholder=_l("Elige…")),
+        validate_choice=False,
+        validators=[AnyOf(BUYER_KINDS, message=_l("Elige el tipo de negocio."))],
+    )
+    city = SelectField(
+        _l("Ciudad"),
+        choices=choices(CITY_LABELS, placeholder=_l("Elige…")),
+        validate_choice=False,
+        validators=[AnyOf(CITIES, message=_l("Elige la ciudad."))],
+    )
+    address_label = StringField(
+        _l("Nombre del lugar de entrega"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Dale un nombre a este lugar de entrega.")),
+            Length(max=80, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+    )
+    address = StringField(
+        _l("Dirección de entrega"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe la dirección de entrega.")),
+            Length(max=300, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+        render_kw={"autocomplete": "street-address"},
+    )
+    name = StringField(
+        _l("Tu nombre"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe tu nombre.")),
+            Length(max=120, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password, password_confirm = new_password_fields()
+
+    def validate_ruc(self, field):
+        problem = accounts.ruc_problem(field.data or "")
+        if problem:
+            raise ValidationError(str(problem))
+        if accounts.ruc_taken(db.session, field.data):
+            raise ValidationError(str(accounts.RUC_TAKEN))
+
+    def validate_email(self, field):
+        if field.data and accounts.email_taken(db.session, field.data):
+            raise ValidationError(str(accounts.EMAIL_TAKEN))
+
+
+class AcceptInviteForm(FlaskForm):
+    password, password_confirm = new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Nombre"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Escribe tu nombre.")),
+            Length(max=120, message=_l("Usa como máximo %(max)d caracteres.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    locale = SelectField(_l("Idioma"), choices=[], validate_choice=False)
+
+    def validate_locale(self, field):
+        if field.data not in current_app.config["LANGUAGES"]:
+            raise ValidationError(str(_l("Elige uno de los idiomas de la lista.")))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Contraseña actual"),
+        validators=[
+            DataRequired(_l("Escribe tu contraseña actual.")),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, password_confirm = new_password_fields(_l("Contraseña nueva"))

@@ -1,7 +1,8 @@
-"""Log in, log out, choose a language."""
+"""Log in and out, register a business, accept an invitation, one's own account."""
 
 from urllib.parse import urlsplit
 
+import flask_babel
 import sqlalchemy as sa
 from flask import (
     current_app,
@@ -14,13 +15,29 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
 
 from ...extensions import db, limiter
 from ...models import User
+from ...services import DomainError, accounts
 from ...types import utcnow
+from .. import LANGUAGE_NAMES
 from . import bp
-from .forms import LoginForm
+from .forms import (
+    PASSWORD_HINT,
+    AcceptInviteForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+)
+
+
+@bp.context_processor
+def password_hint() -> dict:
+    return {"password_hint": PASSWORD_HINT}
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -47,6 +64,32 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in on a fresh session (no fixation); only the chosen language survives.
+
+    Call it after the commit that made the user: a session must never name a user id
+    that a rollback could hand to someone else.
+    """
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+def show_domain_error(form, error: DomainError) -> None:
+    """A service's refusal, shown at its field when the form has one."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_status(form) -> int:
+    return 400 if form.errors else 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login():
@@ -54,20 +97,16 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
+        email = accounts.normalise_email(form.email.data)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None or not user.active or not user.check_password(form.password.data):
             form.password.errors.append(_("Correo o contraseña incorrectos."))
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login: no fixation
-            if lang:
-                session["lang"] = lang
             user.last_login_at = utcnow()
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), home_for(user)), code=303)
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -76,6 +115,153 @@ def logout():
     session.clear()
     flash(_("Cerraste tu sesión."), "info")
     return redirect(url_for("public.index"), code=303)
+
+
+@bp.route("/registro", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def register():
+    """A Horeca or shop registers itself and its first user; staff verify it later."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        values = {
+            name: getattr(form, name).data
+            for name in (
+                "legal_name",
+                "trade_name",
+                "ruc",
+                "kind",
+                "city",
+                "address_label",
+                "address",
+                "name",
+                "email",
+                "password",
+            )
+        }
+        try:
+            user = accounts.register_buyer(db.session, **values)
+            user.last_login_at = utcnow()
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        except IntegrityError:
+            # Someone registered the same RUC or email a moment ago: say which.
+            db.session.rollback()
+            try:
+                accounts.check_registration_unique(db.session, values["ruc"], values["email"])
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                raise
+        else:
+            start_session(user)
+            flash(
+                _(
+                    "¡Bienvenido a Qhatu! Registramos %(business)s. Nuestro equipo verificará "
+                    "los datos del negocio (RUC y razón social) y te avisará.",
+                    business=user.buyer.trade_name,
+                ),
+                "info",
+            )
+            return redirect(url_for("buyer.index"), code=303)
+    return render_template("auth/register.html", form=form), form_status(form)
+
+
+@bp.route("/invitacion/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def accept_invite(token: str):
+    """An invited promoter or colleague chooses a password and is logged in."""
+    invited = accounts.user_for_invite(db.session, token)
+    if invited is None:
+        response = make_response(render_template("auth/invite_invalid.html"), 404)
+    else:
+        form = AcceptInviteForm()
+        if form.validate_on_submit():
+            try:
+                user = accounts.accept_invite(db.session, token, form.password.data)
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                user.last_login_at = utcnow()
+                db.session.commit()
+                start_session(user)
+                flash(_("Listo, %(name)s: ya tienes tu cuenta en Qhatu.", name=user.name), "info")
+                return redirect(home_for(user), code=303)
+        response = make_response(
+            render_template("auth/accept_invite.html", form=form, invited=invited),
+            form_status(form),
+        )
+    # The link is a secret: keep it out of caches and out of other sites' logs.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def profile_form(formdata=None) -> ProfileForm:
+    """The name-and-language form, filled with the user's current values."""
+    form = ProfileForm(
+        formdata=formdata,
+        data={"name": current_user.name, "locale": flask_babel.get_locale().language},
+    )
+    form.locale.choices = [
+        SelectChoice(code, LANGUAGE_NAMES.get(code, code))
+        for code in current_app.config["LANGUAGES"]
+    ]
+    return form
+
+
+def render_account(profile: ProfileForm, password: PasswordForm):
+    status = 400 if profile.errors or password.errors else 200
+    return render_template("auth/account.html", profile=profile, password=password), status
+
+
+@bp.route("/cuenta", methods=["GET", "POST"])
+@login_required
+def account():
+    """One's own name and language (and, below, the password form)."""
+    profile = profile_form(formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and profile.validate():
+        try:
+            accounts.update_profile(
+                db.session, current_user, profile.name.data, profile.locale.data
+            )
+        except DomainError as error:
+            show_domain_error(profile, error)
+        else:
+            db.session.commit()
+            session["lang"] = profile.locale.data
+            flask_babel.refresh()  # the confirmation below speaks the new language
+            flash(_("Guardamos tus datos."), "info")
+            return redirect(url_for("auth.account"), code=303)
+    return render_account(profile, PasswordForm(formdata=None))
+
+
+@bp.route("/cuenta/contrasena", methods=["POST"])
+@limiter.limit(login_limit)
+@login_required
+def change_password():
+    """Change one's own password; every other session of this user ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                db.session, user, form.current_password.data, form.password.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            start_session(user, remember=remember_cookie in request.cookies)
+            flash(
+                _("Cambiamos tu contraseña. Cerramos tus sesiones en otros dispositivos."), "info"
+            )
+            return redirect(url_for("auth.account"), code=303)
+    return render_account(profile_form(), form)
 
 
 @bp.route("/language/<code>", methods=["POST"])
