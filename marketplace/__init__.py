@@ -1,6 +1,5 @@
 """Qhatu: a B2B marketplace between Andean producer associations and Horecas."""
 
-import logging
 from pathlib import Path
 
 from flask import Flask, g, request, session
@@ -24,17 +23,37 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    check_production_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
+    register_logging(app)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
     return app
+
+
+def check_production_settings(app: Flask) -> None:
+    from .ops.production import check_settings
+
+    check_settings(app)
+
+
+def register_logging(app: Flask) -> None:
+    from .ops.logging import register as register_ops_logging
+
+    register_ops_logging(app)
+
+
+def register_proxy(app: Flask) -> None:
+    from .ops.production import trust_proxies
+
+    trust_proxies(app)
 
 
 def select_locale() -> str:
@@ -81,9 +100,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .ops.health import bp as health_bp
     from .web import register
 
     register(app)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

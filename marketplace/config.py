@@ -33,6 +33,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Processes serving the app (gunicorn.conf.py reads the same variable); 0: its default.
+    WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY") or 0)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # one photo per request, re-encoded smaller
     PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -1,0 +1,1 @@
+"""Operations: health checks, logging, production safety, backups and the integrity audit."""

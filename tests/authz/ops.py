@@ -1,0 +1,6 @@
+from tests.authz import PUBLIC, Route
+
+ROUTES = [
+    Route("ops.healthz", PUBLIC),
+    Route("ops.readyz", PUBLIC),
+]
