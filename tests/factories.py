@@ -127,3 +127,61 @@ class PromoterFactory(UserFactory):
 
 class StaffFactory(UserFactory):
     role = "staff"
+
+
+# Ordering -----------------------------------------------------------------------------
+
+
+def add_stock(product, quantity) -> None:
+    """Put stock on the shelf through the ledger, as a promoter's production would."""
+    from marketplace.models.catalog import REASON_PRODUCTION
+    from marketplace.services.stock import move_stock
+
+    db.session.flush()
+    move_stock(db.session, product.id, Decimal(str(quantity)), REASON_PRODUCTION)
+
+
+def ordering_world(stock="50", min_order_cents=0):
+    """Two associations delivering to Cusco on weekdays, a product each, a buyer and promoters."""
+    from types import SimpleNamespace
+
+    w = SimpleNamespace()
+    w.cheese_assoc = AssociationFactory(name="Sumaq Ausangate", min_order_cents=min_order_cents)
+    w.maize_assoc = AssociationFactory(name="Huaroq Sara", district="Huaro")
+    for assoc in (w.cheese_assoc, w.maize_assoc):
+        DeliveryRuleFactory(association=assoc, city="cusco", weekdays="12345", lead_days=1)
+    w.cheese = ProductFactory(
+        association=w.cheese_assoc, name="Queso andino", price_cents=2850, samples_offered=True
+    )
+    w.maize = ProductFactory(
+        association=w.maize_assoc,
+        name="Maíz chullpi",
+        category="maize",
+        variety="chullpi",
+        price_cents=1290,
+    )
+    for product in (w.cheese, w.maize):
+        add_stock(product, stock)
+    w.buyer_user = BuyerUserFactory(email="chef@example.pe")
+    w.buyer = w.buyer_user.buyer
+    w.address = BuyerAddressFactory(buyer=w.buyer)
+    w.other_buyer_user = BuyerUserFactory(email="otro@example.pe")
+    w.other_address = BuyerAddressFactory(buyer=w.other_buyer_user.buyer)
+    w.promoter = PromoterFactory(email="promotora@example.pe", association=w.cheese_assoc)
+    w.maize_promoter = PromoterFactory(email="maiz@example.pe", association=w.maize_assoc)
+    db.session.flush()
+    return w
+
+
+def place_order(user, address, items, token=None, when=None):
+    """Check out `items` [(product, quantity)] for `user` on the first date offered."""
+    from marketplace.services import delivery, ordering
+
+    choices = {}
+    for product, _ in items:
+        day = when or delivery.offered_dates(db.session, product.association_id, address.city)[0]
+        choices[product.association_id] = ordering.DeliveryChoice(day, address.id)
+    lines = [ordering.LineRequest(p.id, Decimal(str(q))) for p, q in items]
+    return ordering.checkout(
+        db.session, user, lines, choices, token or ordering.new_token()
+    )

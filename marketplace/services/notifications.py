@@ -236,7 +236,7 @@ def pending_count(session: Session) -> int:
 
 def send_pending(session: Session, config, limit: int = 500) -> tuple[int, int]:
     """Send up to `limit` queued messages, committing after each: (sent, failed)."""
-    from ..database import begin_write
+    from .ordering import begin_write
 
     sent = failed = 0
     tried: set[int] = set()

@@ -21,9 +21,9 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
-from ..database import begin_write
+from ..database import begin_write as _begin_write
 from ..formatting import money
 from ..formatting import quantity as fmt_quantity
 from ..models import (
@@ -54,6 +54,11 @@ from .stock import InsufficientStock, Shortage, move_stock
 WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
 MAX_QUANTITY = Decimal("100000")
 SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
+
+
+def begin_write(session) -> None:
+    """Take the write lock up front (SQLite); accepts Flask-SQLAlchemy's scoped session."""
+    _begin_write(session() if isinstance(session, scoped_session) else session)
 
 
 # Quantities ---------------------------------------------------------------------------
@@ -798,3 +803,19 @@ def order_with_details(session: Session, order_id: int) -> Order | None:
             selectinload(Order.events).joinedload(OrderEvent.actor),
         )
     )
+
+
+def move(session: Session, actor: User, order: Order, to_status: str, reason: str | None = None):
+    """Apply a change of status with its stock effects (delivery in full, if delivered)."""
+    if to_status == st.CONFIRMED:
+        return confirm_order(session, actor, order)
+    if to_status == st.DISPATCHED:
+        return dispatch_order(session, actor, order)
+    if to_status == st.DELIVERED:
+        return deliver_order(session, actor, order).order
+    if to_status == st.CANCELLED:
+        return cancel_order(session, actor, order, reason)
+    if to_status == st.REJECTED:
+        return reject_order(session, actor, order, reason)
+    st.check(order, to_status, actor, reason)  # anything else is refused with its message
+    raise AssertionError("unreachable")
