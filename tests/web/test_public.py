@@ -126,6 +126,7 @@ def test_photo_served_through_media_when_there_is_one(app, client, demo):
     assert f'src="{thumb}"'.encode() in client.get("/?q=andino").data
     product_page = client.get(f"/p/{demo['andino'].id}").data
     assert f'src="{medium}"'.encode() in product_page
+    assert f'srcset="{thumb} 320w, {medium} 960w"'.encode() in product_page  # phones take less
     assert b'alt="Foto de Queso andino"' in product_page
 
 
