@@ -11,7 +11,14 @@ from .accounts import (  # noqa: F401
     BuyerAddress,
     User,
 )
+from .agreements import Agreement, AgreementEvent, AgreementPrice  # noqa: F401
 from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401
 from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401
+from .standing_orders import (  # noqa: F401
+    StandingOccurrence,
+    StandingOccurrenceLine,
+    StandingOrder,
+    StandingOrderLine,
+)

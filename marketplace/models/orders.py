@@ -129,6 +129,10 @@ class OrderLine(db.Model):
             "AND delivered_quantity <= quantity)",
             name="delivered_within_ordered",
         ),
+        sa.CheckConstraint(
+            "requested_quantity IS NULL OR requested_quantity >= quantity",
+            name="placed_within_requested",
+        ),
         sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
         sa.CheckConstraint("line_total_cents >= 0", name="total_not_negative"),
         sa.CheckConstraint("NOT is_sample OR unit_price_cents = 0", name="sample_is_free"),
@@ -144,6 +148,8 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(sa.BigInteger)  # before IGV, frozen
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     delivered_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    # What a standing order asked when stock allowed less (`quantity` is what was placed).
+    requested_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
     line_total_cents: Mapped[int] = mapped_column(sa.BigInteger)
     delivered_total_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_sample: Mapped[bool] = mapped_column(default=False)
@@ -154,6 +160,13 @@ class OrderLine(db.Model):
     @property
     def weight_kg(self) -> Decimal:
         return self.quantity * self.weight_per_unit_kg
+
+    @property
+    def stock_shortfall(self) -> Decimal:
+        """How much less was placed than asked because stock was short (standing orders)."""
+        if self.requested_quantity is None:
+            return Decimal("0")
+        return self.requested_quantity - self.quantity
 
     @property
     def short_quantity(self) -> Decimal:
