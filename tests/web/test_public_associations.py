@@ -175,3 +175,13 @@ def test_years_running_counts_whole_years_surely_passed():
     assert years_running(2023) == 1
     assert years_running(2024) is None
     assert years_running(None) is None
+
+
+def test_pages_render_in_english(client, sumaq):
+    client.set_cookie("lang", "en")
+    response = client.get("/asociaciones/sumaq-ausangate")
+    assert response.status_code == 200
+    assert "Tuesday and Friday" in text(response.data)
+    product = next(p for p in sumaq.products if p.active)
+    for url in ["/", "/?q=queso", "/asociaciones", f"/p/{product.id}"]:
+        assert client.get(url).status_code == 200, url
