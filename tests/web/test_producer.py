@@ -330,7 +330,7 @@ def test_add_a_city_with_its_weekdays_and_lead_time(client, promoter):
         3,
     )
     page = text(client.get("/producer/delivery").data)
-    assert "Lima" in page and "Martes, Viernes" in page and "3 días de anticipación" in page
+    assert "Lima" in page and "martes y viernes" in page and "3 días de anticipación" in page
 
 
 @pytest.mark.parametrize(

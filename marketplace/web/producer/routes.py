@@ -1,17 +1,14 @@
 """The promoter's pages: the association's profile, story, photos, delivery rules, products
 and stock. Every page is scoped to the promoter's own association."""
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ...extensions import db
-from ...formatting import cents_from_soles, quantity, soles
+from ...formatting import cents_from_soles, soles
 from ...models import CITIES, AssociationPhoto, DeliveryRule, Product
 from ...models.catalog import (
     REASON_CORRECTION,
@@ -32,12 +29,10 @@ from ...services import DomainError, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
 from ..htmx import is_partial_request, render
+from ..public.labels import unit_quantity
 from . import bp
 from .forms import (
-    CATEGORY_NAMES,
     CITY_NAMES,
-    UNIT_NAMES,
-    WEEKDAY_NAMES,
     DeliveryRuleForm,
     PhotoForm,
     ProductForm,
@@ -60,25 +55,7 @@ REASON_LABELS = {
 
 @bp.context_processor
 def producer_helpers():
-    return {
-        "category_name": lambda code: CATEGORY_NAMES.get(code, code),
-        "unit_name": lambda code: UNIT_NAMES.get(code, code),
-        "city_name": lambda code: CITY_NAMES.get(code, code),
-        "reason_name": lambda code: REASON_LABELS.get(code, code),
-        "weekday_names": lambda digits: ", ".join(str(WEEKDAY_NAMES[d]) for d in digits),
-        "in_units": in_units,
-    }
-
-
-def in_units(amount: Decimal, unit: str) -> str:
-    """An amount of stock in its sale unit: '12,5 kg', '3 piezas', '1 saco'."""
-    shown = quantity(amount)
-    count = int(amount) if amount == int(amount) else 2
-    if unit == "piece":
-        return ngettext("%(qty)s pieza", "%(qty)s piezas", count, qty=shown)
-    if unit == "sack50":
-        return ngettext("%(qty)s saco", "%(qty)s sacos", count, qty=shown)
-    return _("%(qty)s kg", qty=shown)
+    return {"reason_name": lambda code: REASON_LABELS.get(code, code)}
 
 
 def show_error(form, error: DomainError) -> None:
@@ -405,7 +382,7 @@ def stock(product_id: int):
         try:
             if form.produce.data:
                 catalog.add_production(db.session, current_user, product, form.quantity.data)
-                saved = _("Sumamos %(qty)s.", qty=in_units(form.quantity.data, product.unit))
+                saved = _("Sumamos %(qty)s.", qty=unit_quantity(form.quantity.data, product.unit))
             else:
                 catalog.count_stock(
                     db.session, current_user, product, form.quantity.data, form.seen()
