@@ -60,3 +60,7 @@ class Config:
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Qhatu <no-reply@qhatu.pe>")
     IGV_RATE_PERCENT = 18
+    # Where the app is reached from outside: links in messages sent by scheduled commands.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
+    # How long before a standing order's cut-off the buyer is reminded of the delivery.
+    STANDING_ORDER_REMINDER_HOURS = int(os.environ.get("STANDING_ORDER_REMINDER_HOURS") or 24)

@@ -72,6 +72,9 @@ class StandingOrder(db.Model):
     notes: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the schedule last changed (created, rescheduled, resumed): a delivery whose
+    # cut-off had already passed then is never placed, so no association gets less lead time.
+    rescheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     buyer: Mapped[Buyer] = relationship()

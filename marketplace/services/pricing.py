@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
+
+from ..formatting import lima_today
 
 DEFAULT_IGV_RATE_PERCENT = 18
 
@@ -50,10 +53,13 @@ def totals(line_totals: Iterable[int]) -> Totals:
     return Totals(subtotal, igv, subtotal + igv)
 
 
-def unit_price_for(session: Session, buyer_id: int, product) -> int:
-    """The price per sale unit this buyer pays, before IGV.
+def unit_price_for(session: Session, buyer_id: int, product, day: date | None = None) -> int:
+    """The price per sale unit this buyer pays, before IGV, for a delivery on `day`.
 
-    Today the list price; an active agreement between the buyer and the association will
-    set its own price here.
+    The agreed price when an agreement between the buyer and the product's association is
+    in force that day (default: today in Lima), else the list price.
     """
-    return int(product.price_cents)
+    from .agreements import agreed_price
+
+    agreed = agreed_price(session, buyer_id, product.id, day or lima_today())
+    return int(product.price_cents if agreed is None else agreed)
