@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import (
     BUYER_KINDS,
@@ -61,6 +63,26 @@ def email_taken(session: Session, email: str) -> bool:
     return (
         session.scalar(sa.select(User.id).where(User.email == normalise_email(email))) is not None
     )
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None.
+
+    An unknown email costs the same hashing as a wrong password, so timing does not tell
+    which emails have accounts.
+    """
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.password_hash:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
 
 
 def ruc_taken(session: Session, ruc: str) -> bool:

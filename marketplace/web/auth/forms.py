@@ -92,7 +92,10 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Contraseña"),
-        validators=[DataRequired(_l("Escribe tu contraseña.")), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            DataRequired(_l("Escribe tu contraseña.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("La contraseña es demasiado larga.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Recordarme en este dispositivo"))
@@ -202,7 +205,7 @@ class PasswordForm(FlaskForm):
         _l("Contraseña actual"),
         validators=[
             DataRequired(_l("Escribe tu contraseña actual.")),
-            Length(max=MAX_PASSWORD_LENGTH),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("La contraseña es demasiado larga.")),
         ],
         render_kw={"autocomplete": "current-password"},
     )

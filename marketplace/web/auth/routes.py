@@ -3,7 +3,6 @@
 from urllib.parse import urlsplit
 
 import flask_babel
-import sqlalchemy as sa
 from flask import (
     current_app,
     flash,
@@ -97,9 +96,8 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        email = accounts.normalise_email(form.email.data)
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is None or not user.active or not user.check_password(form.password.data):
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
             form.password.errors.append(_("Correo o contraseña incorrectos."))
         else:
             user.last_login_at = utcnow()
