@@ -4,7 +4,6 @@ and looking after the promoters who act for each association."""
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..models import CITIES, ROLE_PROMOTER, Association, Buyer, DeliveryRule, User
 from ..types import utcnow
 from . import DomainError
-from .accounts import INVITE_VALID_FOR, hash_token, invite_promoter
+from .accounts import invite_promoter, reissue_invite
 from .ruc import is_valid_ruc
 
 SLUG_MAX = 80
@@ -255,9 +254,7 @@ def reissue_invitation(session: Session, actor: User, promoter: User) -> str:
         raise DomainError(_l("Esta persona ya aceptó su invitación."))
     if status == PROMOTER_DISABLED:
         raise DomainError(_l("Reactiva la cuenta antes de enviar una nueva invitación."))
-    token = secrets.token_urlsafe(32)
-    promoter.invite_token_hash = hash_token(token)
-    promoter.invite_expires_at = utcnow() + INVITE_VALID_FOR
+    token = reissue_invite(session, promoter)
     session.flush()
     return token
 

@@ -260,6 +260,15 @@ def test_detail_shows_promoters_and_credentials(client, staff):
     assert association.ruc in page and "DIGESA-77" in page
 
 
+def test_detail_links_to_the_public_page_once_verified(client, staff):
+    association = AssociationFactory(slug="huaroq-sara", verified_at=None)
+    db.session.commit()
+    url = f"/staff/associations/{association.id}"
+    assert 'href="/asociaciones/huaroq-sara"' not in client.get(url).data.decode()
+    client.post(f"/staff/associations/{association.id}/verify/association")
+    assert 'href="/asociaciones/huaroq-sara"' in client.get(url).data.decode()
+
+
 def test_unknown_association_is_404(client, staff):
     assert client.get("/staff/associations/999").status_code == 404
     assert client.get("/staff/associations/999/edit").status_code == 404
