@@ -85,3 +85,17 @@ def active_address_for_buyer(address_id: int) -> BuyerAddress:
 def colleague_for_buyer(user_id: int) -> User:
     """A user of the current buyer's business (the caller included), or 404."""
     return scoped_to_buyer(db.session.get(User, user_id))
+
+
+def order_for_buyer(order_id: int):
+    """An order of the current buyer's business, or 404."""
+    from .models import Order
+
+    return scoped_to_buyer(db.session.get(Order, order_id))
+
+
+def order_for_promoter(order_id: int):
+    """An order placed with the current promoter's association, or 404."""
+    from .models import Order
+
+    return scoped_to_association(db.session.get(Order, order_id))

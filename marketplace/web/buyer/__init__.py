@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("buyer", __name__)
 
-from . import routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
+from . import cart, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
