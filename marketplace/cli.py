@@ -7,6 +7,7 @@ from flask import Flask
 from .extensions import db
 from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
+from .standing_cli import standing_cli
 
 
 def create_staff_user(email: str, name: str, password: str) -> User:
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
     from .services.notifications import register_cli as register_notifications
 
     register_notifications(app)
+    app.cli.add_command(standing_cli)
 
     @app.cli.command("create-staff")
     @click.option("--email", required=True)

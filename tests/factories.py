@@ -182,6 +182,69 @@ def place_order(user, address, items, token=None, when=None):
         day = when or delivery.offered_dates(db.session, product.association_id, address.city)[0]
         choices[product.association_id] = ordering.DeliveryChoice(day, address.id)
     lines = [ordering.LineRequest(p.id, Decimal(str(q))) for p, q in items]
-    return ordering.checkout(
-        db.session, user, lines, choices, token or ordering.new_token()
+    return ordering.checkout(db.session, user, lines, choices, token or ordering.new_token())
+
+
+# Agreements and standing orders -------------------------------------------------------
+
+
+def make_agreement(buyer, association, prices=None, **fields):
+    """An agreement accepted by both sides (active unless `status` says otherwise)."""
+    from datetime import date
+
+    from marketplace.models import Agreement, AgreementPrice
+
+    now = utcnow()
+    values = {
+        "status": "active",
+        "start_date": date(2020, 1, 1),
+        "committed_kg_per_month": Decimal("100"),
+        "buyer_accepted_at": now,
+        "association_accepted_at": now,
+    }
+    values.update(fields)
+    agreement = Agreement(buyer_id=buyer.id, association_id=association.id, **values)
+    for product, cents in (prices or {}).items():
+        agreement.prices.append(AgreementPrice(product_id=product.id, price_cents=cents))
+    db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def make_standing_order(buyer_user, address, lines, **fields):
+    """A weekly standing order (Tuesdays and Fridays by default) made long ago."""
+    from datetime import date, timedelta
+
+    from marketplace.models import StandingOrder, StandingOrderLine
+
+    long_ago = utcnow() - timedelta(days=400)
+    product = lines[0][0]
+    values = {
+        "schedule_kind": "weekly",
+        "weekdays": "25",
+        "every_weeks": 1,
+        "start_date": date(2020, 1, 6),
+        "status": "active",
+        "created_at": long_ago,
+        "updated_at": long_ago,
+        "rescheduled_at": long_ago,
+    }
+    values.update(fields)
+    standing_order = StandingOrder(
+        buyer_id=buyer_user.buyer_id,
+        association_id=product.association_id,
+        address_id=address.id,
+        created_by_id=buyer_user.id,
+        **values,
     )
+    for product, quantity in lines:
+        standing_order.lines.append(
+            StandingOrderLine(
+                product_id=product.id,
+                quantity=Decimal(str(quantity)),
+                last_notified_price_cents=product.price_cents,
+            )
+        )
+    db.session.add(standing_order)
+    db.session.flush()
+    return standing_order

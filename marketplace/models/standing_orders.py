@@ -146,6 +146,7 @@ class StandingOccurrence(db.Model):
     skipped: Mapped[bool] = mapped_column(default=False)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the job handled it
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # the job's batch
     outcome: Mapped[str | None] = mapped_column(sa.String(16))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))

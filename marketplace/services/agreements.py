@@ -496,7 +496,7 @@ def expire_agreements(session: Session, today: date | None = None) -> int:
 # Prices -----------------------------------------------------------------------------------
 
 
-def _in_force(day: date):
+def in_force(day: date):
     return sa.and_(
         Agreement.status == ACTIVE,
         Agreement.start_date <= day,
@@ -510,7 +510,7 @@ def agreed_price(session: Session, buyer_id: int, product_id: int, day: date) ->
         sa.select(AgreementPrice.price_cents)
         .join(Agreement)
         .where(Agreement.buyer_id == buyer_id, AgreementPrice.product_id == product_id)
-        .where(_in_force(day))
+        .where(in_force(day))
         .order_by(Agreement.version.desc())
         .limit(1)
     )
@@ -530,7 +530,7 @@ def agreed_prices(
         sa.select(Agreement.buyer_id, AgreementPrice.product_id, AgreementPrice.price_cents)
         .join(Agreement)
         .where(Agreement.buyer_id.in_(ids), Agreement.association_id == association_id)
-        .where(_in_force(day))
+        .where(in_force(day))
         .order_by(Agreement.version)
     )
     return {(buyer_id, product_id): cents for buyer_id, product_id, cents in rows}
@@ -548,7 +548,7 @@ def buyers_with_agreement(
             sa.select(Agreement.buyer_id).where(
                 Agreement.buyer_id.in_(ids),
                 Agreement.association_id == association_id,
-                _in_force(day),
+                in_force(day),
             )
         )
     )
@@ -561,7 +561,7 @@ def agreement_in_force(
     return session.scalar(
         sa.select(Agreement)
         .where(Agreement.buyer_id == buyer_id, Agreement.association_id == association_id)
-        .where(_in_force(day))
+        .where(in_force(day))
         .order_by(Agreement.version.desc())
         .limit(1)
     )
