@@ -296,7 +296,7 @@ class ProductForm(FlaskForm):
     )
     active = BooleanField(_l("A la venta"), default=True)
     photo = FileField(
-        _l("Foto (opcional; reemplaza la actual)"),
+        _l("Foto (opcional)"),
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
     )
 
