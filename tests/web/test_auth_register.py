@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Buyer, BuyerAddress, User
-from marketplace.services import DomainError
+from marketplace.services import DomainError, accounts
 from marketplace.services.accounts import register_buyer
 from marketplace.services.ruc import make_ruc
 from tests.conftest import text
@@ -124,6 +124,24 @@ def test_a_bad_ruc_is_explained_at_its_field(client, ruc, message):
 def test_an_already_registered_ruc_is_refused(client):
     BuyerFactory(ruc=RUC)
     db.session.commit()
+    response = client.post("/registro", data=form())
+    assert response.status_code == 400
+    assert "Ya hay un negocio registrado con este RUC" in text(response.data)
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_a_ruc_registered_a_moment_earlier_is_explained_not_crashed(client, monkeypatch):
+    """Two registrations racing: the database's UNIQUE catches what the checks missed."""
+    BuyerFactory(ruc=RUC)
+    db.session.commit()
+    real = accounts.ruc_taken
+    calls = []
+
+    def not_yet(session, ruc):  # the form's and the service's checks ran before the commit
+        calls.append(ruc)
+        return False if len(calls) <= 2 else real(session, ruc)
+
+    monkeypatch.setattr(accounts, "ruc_taken", not_yet)
     response = client.post("/registro", data=form())
     assert response.status_code == 400
     assert "Ya hay un negocio registrado con este RUC" in text(response.data)
