@@ -608,3 +608,17 @@ def test_every_page_has_one_h1_and_labelled_fields(client, promoter, path):
     for input_id in ("district", "story_people", "alt_text", "lead_days", "name"):
         if f'id="{input_id}"' in html:
             assert f'for="{input_id}"' in html
+
+
+def test_at_most_twelve_photos(app, client, promoter):
+    for n in range(12):
+        db.session.add(
+            AssociationPhoto(
+                association_id=promoter.association_id, image=f"{n:032x}", alt_text="x"
+            )
+        )
+    db.session.commit()
+    response = post_photo(client, jpeg_bytes(photo_like(300, 200)))
+    assert response.status_code == 400
+    assert "hasta 12 fotos" in error_at(response.get_data(as_text=True), "photo")
+    assert uploads(app) == []  # the refused upload's files are not kept

@@ -288,3 +288,19 @@ def test_any_sequence_of_stock_operations_keeps_the_ledger_invariant(app, operat
                 assert product.stock_on_hand == balance >= 0
         finally:
             db.session.rollback()
+
+
+def test_stock_form_needs_its_csrf_token(app, client, promoter):
+    product = product_with_stock(promoter.association, "10")
+    app.config["WTF_CSRF_ENABLED"] = True
+    html = client.get("/producer/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    refused = post_stock(client, product, "3", seen="10.000")
+    assert refused.status_code == 400
+    assert stock_of(product) == Decimal("10")
+
+    data = {"quantity": "3", "seen_on_hand": "10.000", "count": "1", "csrf_token": token}
+    accepted = client.post(f"/producer/products/{product.id}/stock", data=data)
+    assert accepted.status_code == 303
+    assert stock_of(product) == Decimal("3")
