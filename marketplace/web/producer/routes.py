@@ -68,7 +68,7 @@ def show_error(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-def store_upload_or_error(form, field_name: str = "photo") -> str | None:
+def store_uploaded_photo(form, field_name: str = "photo") -> str | None:
     """Store the form's uploaded photo if one was sent; returns its stem, or None."""
     upload = getattr(form, field_name).data
     if not upload or not getattr(upload, "filename", None):
@@ -77,6 +77,7 @@ def store_upload_or_error(form, field_name: str = "photo") -> str | None:
 
 
 def products_of(association_id: int) -> list[Product]:
+    """The association's products, those on sale first."""
     return list(
         db.session.scalars(
             sa.select(Product)
@@ -87,6 +88,7 @@ def products_of(association_id: int) -> list[Product]:
 
 
 def stock_form_for(product: Product) -> StockForm:
+    """An empty stock form carrying the figure the promoter is about to see."""
     form = StockForm(formdata=None)
     form.seen_on_hand.data = str(product.stock_on_hand)
     return form
@@ -113,6 +115,7 @@ def index():
 @bp.route("/profile", methods=["GET", "POST"])
 @promoter_required
 def profile():
+    """Where the association is, who it is, its minimum order and its formal credentials."""
     association = own_association()
     form = ProfileForm(obj=association)
     if not form.is_submitted():
@@ -145,6 +148,7 @@ def profile():
 @bp.route("/story", methods=["GET", "POST"])
 @promoter_required
 def story():
+    """The origin story buyers' customers ask about, in its three parts."""
     association = own_association()
     form = StoryForm(obj=association)
     if form.validate_on_submit():
@@ -169,12 +173,13 @@ def story():
 @bp.route("/photos", methods=["GET", "POST"])
 @promoter_required
 def photos():
+    """The association's photos, and a form to upload one more (file and description)."""
     association = own_association()
     form = PhotoForm()
     if form.validate_on_submit():
         stem = None
         try:
-            stem = store_upload_or_error(form)
+            stem = store_uploaded_photo(form)
             catalog.add_photo(db.session, current_user, association, stem, form.alt_text.data)
             db.session.commit()
         except DomainError as error:
@@ -193,6 +198,7 @@ def photos():
 @bp.route("/photos/<int:photo_id>/delete", methods=["POST"])
 @promoter_required
 def photo_delete(photo_id: int):
+    """Remove a photo; its files go once the removal is committed."""
     photo = scoped_to_association(db.session.get(AssociationPhoto, photo_id))
     stem = catalog.remove_photo(db.session, current_user, photo)
     db.session.commit()
@@ -205,6 +211,7 @@ def photo_delete(photo_id: int):
 
 
 def free_cities(association, keep: str | None = None) -> list[str]:
+    """Cities the association has no delivery rule for yet (besides `keep`)."""
     used = {rule.city for rule in association.delivery_rules if rule.city != keep}
     return [city for city in CITIES if city not in used]
 
@@ -244,6 +251,7 @@ def delivery():
 @bp.route("/delivery/<int:rule_id>", methods=["GET", "POST"])
 @promoter_required
 def delivery_edit(rule_id: int):
+    """Change one city's delivery days or lead time."""
     association = own_association()
     rule = scoped_to_association(db.session.get(DeliveryRule, rule_id))
     form = DeliveryRuleForm(obj=rule)
@@ -274,6 +282,7 @@ def delivery_edit(rule_id: int):
 @bp.route("/delivery/<int:rule_id>/delete", methods=["POST"])
 @promoter_required
 def delivery_delete(rule_id: int):
+    """Stop delivering to a city."""
     rule = scoped_to_association(db.session.get(DeliveryRule, rule_id))
     catalog.remove_delivery_rule(db.session, current_user, rule)
     db.session.commit()
@@ -287,6 +296,7 @@ def delivery_delete(rule_id: int):
 @bp.route("/products")
 @promoter_required
 def products():
+    """Every product of the association, on sale or not, with price and stock."""
     association = own_association()
     return render_template(
         "producer/products.html", association=association, products=products_of(association.id)
@@ -311,12 +321,13 @@ def product_data(form: ProductForm) -> catalog.ProductData:
 @bp.route("/products/new", methods=["GET", "POST"])
 @promoter_required
 def product_new():
+    """A new product; its stock starts at zero and comes in through the ledger."""
     association = own_association()
     form = ProductForm()
     if form.validate_on_submit():
         stem = None
         try:
-            stem = store_upload_or_error(form)
+            stem = store_uploaded_photo(form)
             product = catalog.create_product(
                 db.session, current_user, association, product_data(form), image=stem
             )
@@ -337,6 +348,7 @@ def product_new():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @promoter_required
 def product_edit(product_id: int):
+    """Change a product; a new photo replaces the old one, whose files are then deleted."""
     product = product_for_promoter(product_id)
     form = ProductForm(obj=product)
     if not form.is_submitted():
@@ -344,7 +356,7 @@ def product_edit(product_id: int):
     if form.validate_on_submit():
         stem = None
         try:
-            stem = store_upload_or_error(form)
+            stem = store_uploaded_photo(form)
             old_image = catalog.update_product(
                 db.session, current_user, product, product_data(form), image=stem
             )
@@ -425,6 +437,7 @@ def stock(product_id: int):
 @bp.route("/products/<int:product_id>/stock/history")
 @promoter_required
 def stock_history(product_id: int):
+    """The product's stock ledger: when, why, how much, the balance after and who."""
     product = product_for_promoter(product_id)
     rows = catalog.stock_history(db.session, product)
     return render_template("producer/stock_history.html", product=product, rows=rows)
