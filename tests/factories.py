@@ -213,11 +213,11 @@ def make_agreement(buyer, association, prices=None, **fields):
 
 def make_standing_order(buyer_user, address, lines, **fields):
     """A weekly standing order (Tuesdays and Fridays by default) made long ago."""
-    from datetime import date, timedelta
+    from datetime import UTC, date, datetime
 
     from marketplace.models import StandingOrder, StandingOrderLine
 
-    long_ago = utcnow() - timedelta(days=400)
+    long_ago = datetime(2019, 1, 1, tzinfo=UTC)
     product = lines[0][0]
     values = {
         "schedule_kind": "weekly",

@@ -1,0 +1,98 @@
+"""The buyer's agreements: read them, accept or ask for changes, follow the monthly volumes."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from ...extensions import db
+from ...models.agreements import DRAFT
+from ...permissions import agreement_for_buyer, buyer_required
+from ...services import DomainError
+from ...services import agreements as svc
+from . import bp
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("¿Qué habría que cambiar?"), validators=[Optional(), Length(max=300)])
+
+
+def agreement_context(agreement, decline_form=None) -> dict:
+    """What every agreement page shows, for buyer and promoter alike."""
+    agreement = svc.agreement_with_details(db.session, agreement.id)
+    return {
+        "agreement": agreement,
+        "months": svc.monthly_volumes(db.session, agreement) if agreement.status != DRAFT else [],
+        "versions": svc.versions_of(db.session, agreement),
+        "labels": svc.STATUS_LABELS,
+        "tones": svc.STATUS_TONES,
+        "frequency_labels": svc.FREQUENCY_LABELS,
+        "action_labels": svc.ACTION_LABELS,
+        "decline_form": decline_form or DeclineForm(formdata=None),
+    }
+
+
+@bp.route("/agreements")
+@buyer_required
+def agreements():
+    rows = [
+        a
+        for a in svc.list_agreements(db.session, buyer_id=current_user.buyer_id)
+        if a.status != DRAFT
+    ]
+    return render_template(
+        "buyer/agreements/index.html",
+        agreements=rows,
+        totals=svc.totals_for(db.session, rows),
+        labels=svc.STATUS_LABELS,
+        tones=svc.STATUS_TONES,
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>")
+@buyer_required
+def agreement(agreement_id: int):
+    return render_template(
+        "buyer/agreements/detail.html", **agreement_context(agreement_for_buyer(agreement_id))
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/accept", methods=["POST"])
+@buyer_required
+def agreement_accept(agreement_id: int):
+    agreement = agreement_for_buyer(agreement_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            svc.accept(db.session, current_user, agreement)
+            db.session.commit()
+            if agreement.status == "active":
+                flash(_("Aceptaste. El acuerdo %(number)s está vigente.", number=agreement.number))
+            else:
+                flash(_("Aceptaste. Falta la aceptación de la asociación."))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("buyer.agreement", agreement_id=agreement.id), code=303)
+
+
+@bp.route("/agreements/<int:agreement_id>/decline", methods=["POST"])
+@buyer_required
+def agreement_decline(agreement_id: int):
+    agreement = agreement_for_buyer(agreement_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            svc.decline(db.session, current_user, agreement, form.reason.data)
+            db.session.commit()
+            flash(_("Enviamos tus comentarios al equipo de Qhatu."))
+            return redirect(url_for("buyer.agreements"), code=303)
+        except DomainError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+    page = render_template("buyer/agreements/detail.html", **agreement_context(agreement, form))
+    return page, 422
