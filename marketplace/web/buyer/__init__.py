@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("buyer", __name__)
 
-from . import cart, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
-from . import agreements, standing_orders  # noqa: E402,F401  (agreements and standing orders)
+from . import agreements, cart, orders, routes, standing_orders  # noqa: E402,F401  (route modules attach to bp; add yours here)

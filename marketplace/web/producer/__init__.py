@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("producer", __name__)
 
-from . import orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
-from . import agreements, demand  # noqa: E402,F401  (agreements and demand ahead)
+from . import agreements, demand, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

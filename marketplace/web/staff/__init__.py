@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
-from . import agreements  # noqa: E402,F401  (agreements and standing orders)
+from . import agreements, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
