@@ -46,10 +46,11 @@ def without_stock_check_constraint(app):
     """Let a negative stock in for this test only (the database refuses it otherwise)."""
     conn = db.session.connection()
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        raw = conn.connection.dbapi_connection  # the pragma belongs to this connection
+        raw.execute("PRAGMA ignore_check_constraints = ON")
         yield
+        raw.execute("PRAGMA ignore_check_constraints = OFF")
         db.session.rollback()
-        db.session.connection().exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
     else:
         # DDL is transactional in PostgreSQL: the rollback puts the constraint back.
         conn.exec_driver_sql("ALTER TABLE products DROP CONSTRAINT ck_products_stock_not_negative")
