@@ -11,9 +11,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ...extensions import db
+from ...formatting import lima_date
 from ...models import Product
 from ...permissions import buyer_required, get_or_404
 from ...services import DomainError, ordering
@@ -96,18 +98,16 @@ def cart_badge():
 # The cart page ------------------------------------------------------------------------
 
 
-def date_choices(group: ordering.CartGroup):
-    """Delivery dates per city of the buyer's addresses, as select options (grouped by city)."""
-    from ...formatting import lima_date
-
-    cities = {
-        city: [(d.isoformat(), lima_date(d, "full")) for d in dates]
+def date_choices(group: ordering.CartGroup) -> list[SelectChoice]:
+    """Delivery dates per city of the buyer's addresses, as options grouped by city."""
+    grouped = sum(1 for dates in group.dates_by_city.values() if dates) > 1
+    return [
+        SelectChoice(
+            d.isoformat(), lima_date(d, "full"), optgroup=city_label(city) if grouped else None
+        )
         for city, dates in group.dates_by_city.items()
-        if dates
-    }
-    if len(cities) == 1:
-        return next(iter(cities.values()))
-    return {city_label(city): options for city, options in cities.items()}
+        for d in dates
+    ]
 
 
 def checkout_form_for(view: ordering.CartView, formdata=None):
@@ -117,7 +117,7 @@ def checkout_form_for(view: ordering.CartView, formdata=None):
         checkout_token = HiddenField()
         fingerprint = HiddenField()
 
-    address_choices = [(str(a.id), f"{a.label} · {a.address}") for a in view.addresses]
+    address_choices = [SelectChoice(str(a.id), f"{a.label} · {a.address}") for a in view.addresses]
     for group in view.groups:
         aid = group.association.id
         setattr(

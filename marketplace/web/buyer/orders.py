@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ...extensions import db
@@ -56,7 +57,9 @@ def filtered_orders(query, form: OrderFilterForm):
 
 
 def status_choices():
-    return [("", _("Todos"))] + [(s, str(st.LABELS[s])) for s in st.STATUSES]
+    return [SelectChoice("", _("Todos"))] + [
+        SelectChoice(s, str(st.LABELS[s])) for s in st.STATUSES
+    ]
 
 
 @bp.route("/orders")
@@ -74,7 +77,9 @@ def orders():
         )
         .order_by(Association.name)
     ).all()
-    form.association.choices = [("", _("Todas"))] + [(str(a.id), a.name) for a in associations]
+    form.association.choices = [SelectChoice("", _("Todas"))] + [
+        SelectChoice(str(a.id), a.name) for a in associations
+    ]
     base = filtered_orders(sa.select(Order).where(Order.buyer_id == current_user.buyer_id), form)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = page_number()
@@ -193,8 +198,12 @@ def sample_request(product_id: int):
     for city in sorted({a.city for a in addresses}):
         dates += delivery.dates_for_rule(rules.get((product.association_id, city)))
     form = SampleForm()
-    form.delivery_date.choices = [(d.isoformat(), lima_date(d, "full")) for d in sorted(set(dates))]
-    form.address_id.choices = [(str(a.id), f"{a.label} · {a.address}") for a in addresses]
+    form.delivery_date.choices = [
+        SelectChoice(d.isoformat(), lima_date(d, "full")) for d in sorted(set(dates))
+    ]
+    form.address_id.choices = [
+        SelectChoice(str(a.id), f"{a.label} · {a.address}") for a in addresses
+    ]
     pending = ordering.pending_sample(db.session, current_user.buyer_id, product.id)
     status = 200
     if form.validate_on_submit():
