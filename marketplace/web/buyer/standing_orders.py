@@ -141,7 +141,9 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
         errors=errors or {},
         standing_order=standing_order,
         rules=rules,
-        weekday_labels=so.WEEKDAY_LABELS,
+        rule_days={
+            r.city: ", ".join(str(so.WEEKDAY_LABELS[n]) for n in r.weekday_numbers) for r in rules
+        },
         earliest={r.city: so.earliest_start(r.lead_days) for r in rules},
     )
     return page, status
@@ -192,9 +194,7 @@ def standing_order_new():
         db.session.get(Association, int(association_id)) if str(association_id).isdigit() else None
     )
     if association is None:
-        if request.method == "POST":
-            abort(404)
-        return pick_page()
+        return pick_page(), 400 if request.method == "POST" else 200
     form = StandingOrderForm()
     form.address_id.choices = address_choices()
     if request.method == "GET":

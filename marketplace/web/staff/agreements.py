@@ -150,15 +150,14 @@ def agreement_new():
         db.session.get(Association, int(association_id)) if association_id.isdigit() else None
     )
     if buyer is None or association is None:
-        if request.method == "POST":
-            abort(404)
-        return render_template(
+        page = render_template(
             "staff/agreements/pick.html",
             buyers=db.session.scalars(sa.select(Buyer).order_by(Buyer.trade_name)).all(),
             associations=db.session.scalars(
                 sa.select(Association).order_by(Association.name)
             ).all(),
         )
+        return page, 400 if request.method == "POST" else 200
     if request.method == "GET":
         form = AgreementForm(formdata=None)
         return render_form(form, buyer, association, {}, {})
