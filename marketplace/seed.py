@@ -488,6 +488,7 @@ def seed_delivery_rules(session: Session, report: Report) -> None:
         known = {rule.city for rule in association.delivery_rules}
         for city, (weekdays, lead_days) in spec.delivery.items():
             if city in known:
+                report.append(f"found delivery rule {spec.slug} -> {city}")
                 continue
             session.add(
                 DeliveryRule(
