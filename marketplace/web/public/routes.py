@@ -18,8 +18,11 @@ from .queries import (
 
 PER_PAGE = 24
 
-for _name, _function in FILTERS.items():
-    bp.add_app_template_filter(_function, _name)
+
+@bp.record_once
+def register_filters(state) -> None:
+    """Catalog words as app-wide filters: every screen names units and stock alike."""
+    state.app.jinja_env.filters.update(FILTERS)
 
 
 @bp.route("/")
