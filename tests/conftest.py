@@ -42,6 +42,8 @@ def make_config(database_url: str, tmp_path: Path, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": None,
+        # Still scrypt, with a small work factor: thousands of logins stay fast in tests.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     config.update(extra)
     return config

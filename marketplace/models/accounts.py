@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,6 +20,11 @@ ROLES = (ROLE_BUYER, ROLE_PROMOTER, ROLE_STAFF)
 
 BUYER_KINDS = ("hotel", "restaurant", "cafe", "shop")
 CITIES = ("cusco", "lima")
+
+
+def password_hash_method() -> str:
+    """scrypt with Werkzeug's strong defaults; tests may choose cheaper scrypt parameters."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
 
 
 class User(UserMixin, db.Model):
@@ -53,7 +59,7 @@ class User(UserMixin, db.Model):
     association: Mapped[Association | None] = relationship(back_populates="promoters")  # noqa: F821
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
