@@ -502,7 +502,7 @@ def checkout(
         order.source = SOURCE_ONE_OFF
         order.checkout_token = token
         for product, qty in sorted(group, key=lambda pq: pq[0].id):
-            price = pricing.unit_price_for(session, actor.buyer_id, product)
+            price = pricing.unit_price_for(session, actor.buyer_id, product, when)
             order.lines.append(_snapshot_line(product, price, qty))
         _set_totals(order)
         if order.subtotal_cents < association.min_order_cents:

@@ -42,8 +42,10 @@ def test_igv_rate_comes_from_the_configuration(app):
     assert pricing.igv_cents(1000) == 100
 
 
-def test_unit_price_is_the_list_price_today(app):
-    from tests.factories import ProductFactory
+def test_unit_price_is_the_list_price_without_an_agreement(app):
+    from marketplace.extensions import db
+    from tests.factories import BuyerFactory, ProductFactory
 
     product = ProductFactory(price_cents=3190)
-    assert pricing.unit_price_for(None, 1, product) == 3190
+    buyer = BuyerFactory()
+    assert pricing.unit_price_for(db.session, buyer.id, product) == 3190
