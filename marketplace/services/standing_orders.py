@@ -55,10 +55,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..formatting import LIMA, lima_date, lima_datetime, money, quantity
-from ..models import Association, BuyerAddress, DeliveryRule, OrderEvent, Product, User
+from ..models import (
+    Association,
+    BuyerAddress,
+    DeliveryRule,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    User,
+)
 from ..models.agreements import ACTIVE as AGREEMENT_ACTIVE
 from ..models.agreements import Agreement, AgreementPrice
 from ..models.catalog import REASON_RESERVATION
+from ..models.notifications import CHANNEL_EMAIL, CHANNEL_LOG, CHANNEL_SMS, Notification
 from ..models.orders import SOURCE_STANDING
 from ..models.standing_orders import (
     MONTHLY,
@@ -1041,6 +1051,37 @@ class _Request:
     price_news: list[tuple[Product, int | None, int]] = field(default_factory=list)
 
 
+def _bulk_insert(session: Session, model, rows: list[dict]) -> None:
+    """One multi-row INSERT per chunk (no RETURNING: the caller knows what it wrote)."""
+    for chunk in _chunks(rows):
+        session.execute(sa.insert(model.__table__), chunk)
+
+
+def _column_values(obj, table) -> dict:
+    return {c.key: getattr(obj, c.key) for c in table.columns if c.key != "id"}
+
+
+def _insert_orders(session: Session, association_id: int, orders: list) -> None:
+    """Write new orders and their lines in a few statements; give each order its id."""
+    if not orders:
+        return
+    _bulk_insert(session, Order, [_column_values(o, Order.__table__) for o in orders])
+    by_token = {o.checkout_token: o for o in orders}
+    for chunk in _chunks(list(by_token)):
+        for order_id, token in session.execute(
+            sa.select(Order.id, Order.checkout_token).where(
+                Order.association_id == association_id, Order.checkout_token.in_(chunk)
+            )
+        ):
+            by_token[token].id = order_id
+    rows = []
+    for order in orders:
+        for line in order.lines:
+            line.order_id = order.id
+            rows.append(_column_values(line, OrderLine.__table__))
+    _bulk_insert(session, OrderLine, rows)
+
+
 def place_batch(
     session: Session,
     association_id: int,
@@ -1218,9 +1259,13 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
         so = r.standing_order
         if not any(q > 0 for q in r.granted.values()):
             continue
+        # Built like a checkout's order (ordering's own helpers), written below in bulk.
         order = ordering._new_order(so.buyer_id, association_id, None, so.address, day)
         order.source = SOURCE_STANDING
+        # One order per delivery, held by the database too: UNIQUE(checkout_token, association).
+        order.checkout_token = f"standing:{r.occurrence.id}"
         order.notes = str(_l("Pedido fijo %(number)s", number=so.number))
+        order.created_at = order.updated_at = now
         for product_id in sorted(r.granted):
             qty = r.granted[product_id]
             if qty <= 0:
@@ -1233,8 +1278,7 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             order.lines.append(line)
         ordering._set_totals(order)
         orders_by_occurrence[r.occurrence.id] = order
-    session.add_all(orders_by_occurrence.values())
-    session.flush()
+    _insert_orders(session, association_id, list(orders_by_occurrence.values()))
 
     by_product: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
     for order in orders_by_occurrence.values():
@@ -1248,16 +1292,20 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             REASON_RESERVATION,
             note=f"Pedidos fijos del {day.isoformat()}",
         )
-    session.add_all(
-        OrderEvent(
-            order_id=order.id,
-            from_status=None,
-            to_status=ost.PLACED,
-            actor_id=None,
-            reason=order.notes,
-            created_at=now,
-        )
-        for order in orders_by_occurrence.values()
+    _bulk_insert(
+        session,
+        OrderEvent,
+        [
+            {
+                "order_id": order.id,
+                "from_status": None,
+                "to_status": ost.PLACED,
+                "actor_id": None,
+                "reason": order.notes,
+                "created_at": now,
+            }
+            for order in orders_by_occurrence.values()
+        ],
     )
 
     new_lines, line_updates, price_updates = [], [], []
@@ -1406,6 +1454,7 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
     """One message per delivery to the buyer's users, one summary to the promoters."""
     if not requests:
         return
+    outbox: list[dict] = []
     so_buyers = sa.select(StandingOrder.buyer_id).where(
         StandingOrder.id.in_(sorted({r.standing_order.id for r in requests}))
     )
@@ -1422,8 +1471,7 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
             with force_locale(_locale(user)):
                 subject, body = _buyer_message(r, order, association, day, products)
                 kind = "standing_failed" if r.error else "standing_placed"
-                enqueue(
-                    session,
+                outbox += _outbox_rows(
                     user,
                     kind,
                     str(subject),
@@ -1431,8 +1479,16 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
                     order_id=order.id if order is not None else None,
                 )
     live = [r for r in requests if r.error is None]
-    if not orders_by_occurrence and not live:
-        return
+    if live:
+        outbox += _promoter_summaries(
+            session, association, day, live, orders_by_occurrence, products
+        )
+    _bulk_insert(session, Notification, outbox)
+
+
+def _promoter_summaries(session, association, day, live, orders_by_occurrence, products):
+    """The batch in one message per promoter: the orders, and what stock could not cover."""
+    rows: list[dict] = []
     asked: dict[int, Decimal] = defaultdict(Decimal)
     got: dict[int, Decimal] = defaultdict(Decimal)
     for r in live:
@@ -1473,14 +1529,39 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
                             unit=_unit(product) if product else "",
                         )
                     )
-            enqueue(
-                session,
-                user,
-                "standing_batch",
-                str(subject),
-                "\n".join(str(x) for x in body),
-                sms=True,
+            rows += _outbox_rows(
+                user, "standing_batch", str(subject), "\n".join(str(x) for x in body), sms=True
             )
+    return rows
+
+
+def _outbox_rows(user, kind, subject, body, *, order_id=None, sms=False) -> list[dict]:
+    """The rows notifications.enqueue would add, as plain rows for one multi-row INSERT."""
+    now = utcnow()
+    base = {
+        "recipient_id": user.id,
+        "kind": kind,
+        "subject": subject[:200],
+        "order_id": order_id,
+        "created_at": now,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": None,
+    }
+    rows = [
+        {
+            **base,
+            "email": user.email,
+            "phone": None,
+            "channel": CHANNEL_EMAIL if user.email else CHANNEL_LOG,
+            "body": body,
+        }
+    ]
+    if sms and user.phone:
+        rows.append(
+            {**base, "email": None, "phone": user.phone, "channel": CHANNEL_SMS, "body": subject}
+        )
+    return rows
 
 
 # Reminders and price notices ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..models import Product, StockMovement
 from ..models.catalog import REASON_COUNT, STOCK_REASONS
+from ..types import utcnow
 from . import DomainError
 
 
@@ -109,12 +110,13 @@ def reserve_many(
     *,
     actor_id: int | None = None,
     note: str | None = None,
-) -> list[StockMovement]:
+) -> list[dict]:
     """Take several quantities of one product at once, one movement per (quantity, order id).
 
-    One conditional UPDATE for the sum (all or nothing, never below zero) and one batched
+    One conditional UPDATE for the sum (all or nothing, never below zero) and one multi-row
     INSERT of the movements, each with its running balance: a batch of orders costs the
-    same few statements per product whatever its size (standing orders use it).
+    same few statements per product whatever its size (standing orders use it). Returns the
+    movements written, as rows.
     """
     if reason not in STOCK_REASONS:
         raise ValueError(f"unknown stock reason {reason!r}")
@@ -138,21 +140,24 @@ def reserve_many(
     if cached is not None:
         set_committed_value(cached, "stock_on_hand", new_balance)
     balance = new_balance + total
+    now = utcnow()
     movements = []
     for quantity, order_id in parts:
         balance -= quantity
         movements.append(
-            StockMovement(
-                product_id=product_id,
-                quantity=-quantity,
-                balance_after=balance,
-                reason=reason,
-                actor_id=actor_id,
-                order_id=order_id,
-                note=note,
-            )
+            {
+                "product_id": product_id,
+                "quantity": -quantity,
+                "balance_after": balance,
+                "reason": reason,
+                "actor_id": actor_id,
+                "order_id": order_id,
+                "note": note,
+                "created_at": now,
+            }
         )
-    session.add_all(movements)
+    for start in range(0, len(movements), 5000):
+        session.execute(sa.insert(StockMovement.__table__), movements[start : start + 5000])
     return movements
 
 
