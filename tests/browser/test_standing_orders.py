@@ -1,0 +1,119 @@
+"""A buyer makes a weekly standing order from its agreement, skips one week and changes
+another; the placement command runs; the orders that appear are exactly those."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from marketplace.extensions import db
+from marketplace.formatting import LIMA, lima_today
+from marketplace.models import Order, StandingOrder
+from marketplace.seed import DEMO_PASSWORD
+from marketplace.seed_agreements import seed_agreements
+from marketplace.services import standing_orders as so
+from marketplace.standing_cli import run_placement
+
+from .accessibility import check_accessibility, describe
+
+BUYER = "compras@intipata-demo.pe"  # Hotel Inti Pata, Cusco: cheese on Tuesdays and Fridays
+
+
+@pytest.fixture(scope="module")
+def agreements(live_app, demo_data):
+    with live_app.app_context():
+        seed_agreements(db.session)
+        db.session.commit()
+        db.session.remove()
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    violations = check_accessibility(page)
+    assert not violations, f"{what} ({page.url}):\n{describe(violations)}"
+
+
+def first_friday() -> str:
+    """The first Friday the cheese association can still prepare (lead time 2 days)."""
+    day = so.earliest_start(2)
+    while day.isoweekday() != 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_weekly_standing_order_skip_change_and_placement(
+    page: Page, live_app, agreements, axe_installed
+):
+    log_in(page, BUYER)
+    page.get_by_role("link", name="Acuerdos", exact=True).click()
+    page.get_by_role("link", name="AC-0002 v2").click()
+    expect(page.get_by_text("Vigente").first).to_be_visible()
+    assert_accessible(page, "agreement")
+    page.get_by_role("link", name="Crear un pedido fijo con este acuerdo").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sumaq Ausangate")
+    expect(page.get_by_text("precio del acuerdo").first).to_be_visible()
+    assert_accessible(page, "standing order form")
+    start = first_friday()
+    page.get_by_label("Queso andino").fill("5")
+    page.get_by_label("viernes").check()
+    page.get_by_label("Primera entrega desde").fill(start.isoformat())
+    page.get_by_role("button", name="Crear pedido fijo").click()
+
+    expect(page.get_by_text("está activo")).to_be_visible()
+    expect(page.get_by_text("cada semana: viernes")).to_be_visible()
+    assert_accessible(page, "standing order")
+    first, second, third = start, start + timedelta(days=7), start + timedelta(days=14)
+    rows = page.locator("li.delivery-row")
+    expect(rows).to_have_count(6)
+
+    # Skip the first Friday (htmx swaps just that delivery).
+    rows.nth(0).get_by_role("button", name="Saltar esta entrega").click()
+    expect(rows.nth(0).get_by_text("Saltada")).to_be_visible()
+    expect(rows.nth(0).get_by_role("button", name="Recibir esta entrega")).to_be_visible()
+
+    # Change the second Friday to 8 kg; the third stays at 5.
+    rows.nth(1).get_by_role("link", name="Cambiar esta entrega").click()
+    assert_accessible(page, "one delivery")
+    page.get_by_label("Queso andino").fill("8")
+    page.get_by_role("button", name="Guardar esta entrega").click()
+    expect(page.get_by_text("Cambiamos solo la entrega")).to_be_visible()
+    expect(rows.nth(1).get_by_text("cambiado (normal: 5)")).to_be_visible()
+
+    # Cron runs the placement on the mornings after each cut-off.
+    with live_app.app_context():
+        standing_id = db.session.scalar(
+            sa.select(StandingOrder.id).order_by(StandingOrder.id.desc())
+        )
+        for day in (first, second, third):
+            moment = datetime.combine(day - timedelta(days=1), time(7), tzinfo=LIMA)
+            run_placement(db.session, moment)
+        placed = db.session.execute(
+            sa.select(Order.delivery_date, Order.id, Order.total_cents)
+            .where(Order.checkout_token.like("standing:%"), Order.delivery_date >= first)
+            .where(Order.notes.like(f"%PF-{standing_id:04d}%"))
+            .order_by(Order.delivery_date)
+        ).all()
+        quantities = {
+            r.delivery_date: db.session.get(Order, r.id).lines[0].quantity for r in placed
+        }
+        db.session.remove()
+    assert quantities == {second: Decimal("8"), third: Decimal("5")}
+    assert first >= lima_today()
+
+    page.goto(f"/buyer/standing-orders/{standing_id}")
+    history = page.get_by_role("table")
+    expect(history.get_by_role("row")).to_have_count(4)  # header, skipped, two orders
+    expect(history.get_by_text("Saltada")).to_be_visible()
+    history.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pedido Q-")
+    expect(page.get_by_text("Queso andino").first).to_be_visible()
