@@ -224,3 +224,13 @@ def test_confirming_twice_says_it_already_changed(client, auth, w):
         )
     )
     assert confirmations == 1
+
+
+def test_a_standing_order_placed_short_says_what_was_asked(client, auth, w):
+    w.cheese_order.source = "standing"
+    w.cheese_order.lines[0].requested_quantity = Decimal("6")
+    db.session.commit()
+    auth.login(w.buyer_user)
+    assert "pedido fijo" in text(client.get("/buyer/orders").data)
+    page = text(client.get(f"/buyer/orders/{w.cheese_order.id}").data)
+    assert "Pedido fijo: se pidió 6 kg; solo había 4 kg." in page
