@@ -33,6 +33,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis is unreachable, count per worker in memory rather than refusing every login.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Processes serving the app (gunicorn.conf.py reads the same variable); 0: its default.
     WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY") or 0)
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.

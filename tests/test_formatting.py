@@ -48,3 +48,10 @@ def test_times_are_shown_in_lima(app):
     with app.test_request_context():
         shown = lima_datetime(moment, "yyyy-MM-dd HH:mm")
     assert shown == "2026-02-28 22:30"
+
+
+def test_translated_messages_work_outside_a_request(app):
+    """CLI commands turn lazy messages into text without a request."""
+    from flask_babel import lazy_gettext
+
+    assert str(lazy_gettext("Cerraste tu sesión.")) == "Cerraste tu sesión."
