@@ -96,7 +96,7 @@ def register_extensions(app: Flask) -> None:
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        if user is None or str(user.session_version) != version:
+        if user is None or not user.active or str(user.session_version) != version:
             return None
         return user
 

@@ -27,3 +27,13 @@ def test_wrong_password_says_so_at_the_field(client, auth):
     response = auth.login(user, "wrong password")
     assert response.status_code == 400
     assert "Correo o contraseña incorrectos." in text(response.data)
+
+
+def test_a_deactivated_user_is_logged_out_at_the_next_request(client, auth):
+    user = BuyerUserFactory()
+    db.session.commit()
+    auth.login(user)
+    assert client.get("/buyer/").status_code == 200
+    user.active = False  # switched off directly, without touching session_version
+    db.session.commit()
+    assert client.get("/buyer/").status_code == 302
