@@ -16,6 +16,7 @@ from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  #
 from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401
+from .sms import InboundSms, PromoterRequest  # noqa: F401
 from .standing_orders import (  # noqa: F401
     StandingOccurrence,
     StandingOccurrenceLine,
