@@ -373,11 +373,31 @@ def _deliveries(session, standing_order, days, now) -> list[Delivery]:
     products = {
         p.id: p for p in session.scalars(sa.select(Product).where(Product.id.in_(product_ids)))
     }
-    agreed_by_day = {}
-    for day in sorted(set(days)):
-        agreed_by_day[day] = agreements.agreed_prices(
-            session, [standing_order.buyer_id], standing_order.association_id, day
+    # The pair's active agreements with their prices in one query; each day picks its own.
+    active = list(
+        session.scalars(
+            sa.select(Agreement)
+            .where(
+                Agreement.buyer_id == standing_order.buyer_id,
+                Agreement.association_id == standing_order.association_id,
+                Agreement.status == AGREEMENT_ACTIVE,
+            )
+            .options(selectinload(Agreement.prices))
+            .order_by(Agreement.version)
         )
+    )
+    agreed_by_day = {}
+    for day in set(days):
+        prices = {}
+        for agreement in active:  # later versions win where two overlap
+            if agreement.in_force_on(day):
+                prices.update(
+                    {
+                        (standing_order.buyer_id, p.product_id): p.price_cents
+                        for p in agreement.prices
+                    }
+                )
+        agreed_by_day[day] = prices
     standing = {line.product_id: line.quantity for line in standing_order.lines}
     result = []
     for day in days:
