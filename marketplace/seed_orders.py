@@ -42,7 +42,7 @@ from .models.catalog import (
     REASON_RELEASE,
     REASON_RESERVATION,
 )
-from .services import DomainError, delivery, ordering, pricing
+from .services import DomainError, delivery, ordering, payouts, pricing
 from .services import order_states as st
 from .services.stock import move_stock
 
@@ -228,6 +228,7 @@ def seed_order_history(session: Session) -> list[str]:
     )
     report += _upcoming_orders(session, associations, products, users)
     session.flush()
+    payouts.record_missing_deliveries(session)  # each delivery's sale and fee in the ledger
     return report
 
 

@@ -15,6 +15,17 @@ from .agreements import Agreement, AgreementEvent, AgreementPrice  # noqa: F401
 from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401
 from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
+from .payments import (  # noqa: F401
+    AssociationFee,
+    CreditTerms,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    LedgerEntry,
+    OrderBilling,
+    Payment,
+    PaymentAllocation,
+)
 from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401
 from .sms import InboundSms, PromoterRequest  # noqa: F401
 from .standing_orders import (  # noqa: F401

@@ -16,7 +16,8 @@ from .orders import Order
 from .producers import Association
 
 METHOD_ACCOUNT = "account"  # on account: invoiced at delivery, paid within the net terms
-BILLING_METHODS = (METHOD_ACCOUNT,)
+METHOD_CARD = "card"  # authorised by card at confirmation, captured at delivery
+BILLING_METHODS = (METHOD_ACCOUNT, METHOD_CARD)
 
 PAY_TRANSFER = "transfer"
 PAY_YAPE = "yape"

@@ -46,7 +46,7 @@ from ..models.catalog import (
 )
 from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
 from ..types import utcnow
-from . import DomainError, delivery, pricing
+from . import DomainError, credit, delivery, invoicing, pricing
 from . import order_states as st
 from .notifications import notify_transition
 from .stock import InsufficientStock, Shortage, move_stock
@@ -524,6 +524,7 @@ def checkout(
             session.flush()  # a token used already by this association fails here
             _reserve(session, orders, actor, REASON_RESERVATION)
             _record_placed(session, orders, actor)
+            credit.bill_on_account(session, actor.buyer_id, orders, today)
     except IntegrityError:
         # The same checkout was placed by a concurrent request that committed first.
         existing = orders_for_token(session, actor.buyer_id, token)
@@ -682,6 +683,7 @@ def cancel_order(session: Session, actor: User, order: Order, reason: str | None
 class DeliveryResult:
     order: Order
     short_lines: list[OrderLine] = field(default_factory=list)
+    invoice: object = None  # the invoice issued, for orders bought on account
 
     @property
     def reduction_cents(self) -> int:
@@ -740,6 +742,7 @@ def deliver_order(
             order_id=order.id,
             note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
         )
+    result.invoice = invoicing.after_delivery(session, order, actor)
     return result
 
 

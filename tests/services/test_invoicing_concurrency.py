@@ -1,0 +1,96 @@
+"""Invoice numbers under concurrent deliveries, with real threads and one session each.
+
+On SQLite writers queue behind BEGIN IMMEDIATE; on PostgreSQL they queue on the counter row
+that `UPDATE ... RETURNING` locks until commit. Either way: no gap, no duplicate.
+"""
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from marketplace.extensions import db
+from marketplace.models import Invoice, InvoiceCounter, Order, User
+from marketplace.ops.integrity import run_checks
+from marketplace.services import ordering
+from tests.services.test_invoicing import market, place
+
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
+DELIVERIES = 12
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(MONDAY, tick=False):
+        yield
+
+
+def run_in_threads(app, count, work):
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def target(i):
+        with app.test_request_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = work(i)
+            except Exception as error:  # reported by the test, never swallowed
+                db.session.rollback()
+                results[i] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a delivery hung"
+    return results
+
+
+def test_concurrent_deliveries_take_consecutive_numbers(app):
+    with app.test_request_context():
+        w = market(buyers=3)
+        orders = [place(w, "1", user=w.buyers[i % 3]) for i in range(DELIVERIES)]
+        for order in orders:
+            ordering.confirm_order(db.session, w.promoter, order)
+            ordering.dispatch_order(db.session, w.promoter, order)
+        db.session.commit()
+        order_ids = [o.id for o in orders]
+        promoter_id = w.promoter.id
+        association_id = w.association.id
+    db.session.remove()
+
+    def work(i):
+        ordering.begin_write(db.session)
+        promoter = db.session.get(User, promoter_id)
+        order = db.session.get(Order, order_ids[i])
+        # Every other delivery fails after taking its number: the number must come back.
+        result = ordering.deliver_order(db.session, promoter, order)
+        number = result.invoice.number
+        if i % 4 == 3:
+            db.session.rollback()
+            return None
+        db.session.commit()
+        return number
+
+    results = run_in_threads(app, DELIVERIES, work)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    db.session.rollback()
+    numbers = sorted(
+        db.session.scalars(
+            sa.select(Invoice.number).where(Invoice.association_id == association_id)
+        )
+    )
+    kept = DELIVERIES - DELIVERIES // 4
+    assert numbers == list(range(1, kept + 1))
+    counter = db.session.scalar(
+        sa.select(InvoiceCounter.next_number).where(InvoiceCounter.association_id == association_id)
+    )
+    assert counter == kept + 1
+    assert run_checks(db.session) == []
