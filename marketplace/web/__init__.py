@@ -6,6 +6,7 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
 
 
 def register(app: Flask) -> None:
+    from ..sms.routes import bp as sms_bp
     from .auth import bp as auth_bp
     from .buyer import bp as buyer_bp
     from .media import bp as media_bp
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(media_bp)
+    app.register_blueprint(sms_bp)
     init_app(app)
 
 

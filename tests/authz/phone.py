@@ -37,4 +37,5 @@ ROUTES = [
         Route("producer.home_order", PROMOTER_RECORD, "POST", kwargs=order_action(action))
         for action in ("confirm", "reject", "dispatch", "deliver")
     ],
+    Route("sms.inbound", UNSIGNED, "POST"),
 ]
