@@ -205,3 +205,16 @@ def test_another_associations_order_and_product_are_404(client, w, app):
         client.post(f"/producer/home/stock/{w.maize.id}", data={"quantity": "1"}).status_code == 404
     )
     assert client.post(f"/producer/home/orders/{w.order.id}/teleport").status_code == 404
+
+
+def test_manifest_icons_and_offline_script_are_served(client, w):
+    import json
+
+    page = client.get("/producer/home").data.decode()
+    assert "promoter-offline.js" in page and 'data-offline="' in page
+    manifest = json.loads(client.get("/static/manifest.webmanifest").data)
+    assert manifest["start_url"] == "/producer/home"
+    for icon in manifest["icons"]:
+        response = client.get(icon["src"])
+        assert response.status_code == 200 and response.mimetype == "image/png"
+    assert client.get("/static/js/promoter-offline.js").status_code == 200
