@@ -1,0 +1,137 @@
+"""The promoter on a phone (360x740) over a throttled connection: updates stock, confirms an
+order, loses the connection, updates again, regains it, and that update is applied once."""
+
+import re
+from decimal import Decimal
+
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from marketplace.extensions import db
+from marketplace.models import BuyerAddress, Order, Product, PromoterRequest, StockMovement, User
+from marketplace.models.catalog import REASON_PRODUCTION
+from marketplace.seed import DEMO_PASSWORD
+from tests.factories import place_order
+
+from .accessibility import check_accessibility, describe
+
+BUYER = "compras@intipata-demo.pe"
+CHEESE_PROMOTER = "promotor.queso@qhatu.pe"
+SLOW_3G = {  # Chromium DevTools' "Slow 3G"-like profile
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 500 * 1024 // 8,
+    "uploadThroughput": 500 * 1024 // 8,
+}
+
+
+def throttle(cdp) -> None:
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+
+
+def new_order(live_app) -> tuple[int, int]:
+    """A fresh order for twelve kilos of andino cheese: (order id, product id)."""
+    with live_app.app_context(), live_app.test_request_context():
+        buyer = db.session.scalar(sa.select(User).where(User.email == BUYER))
+        address = db.session.scalar(
+            sa.select(BuyerAddress).where(BuyerAddress.buyer_id == buyer.buyer_id).limit(1)
+        )
+        product = db.session.scalar(sa.select(Product).where(Product.slug == "queso-andino"))
+        (order,) = place_order(buyer, address, [(product, 12)])
+        db.session.commit()
+        ids = order.id, product.id
+        db.session.remove()
+        return ids
+
+
+def stock_and_additions(live_app, product_id: int) -> tuple[Decimal, int]:
+    with live_app.app_context():
+        stock = db.session.scalar(sa.select(Product.stock_on_hand).where(Product.id == product_id))
+        additions = db.session.scalar(
+            sa.select(sa.func.count(StockMovement.id)).where(
+                StockMovement.product_id == product_id,
+                StockMovement.reason == REASON_PRODUCTION,
+                StockMovement.actor_id.is_not(None),
+            )
+        )
+        db.session.remove()
+        return stock, additions
+
+
+def order_status(live_app, order_id: int) -> str:
+    with live_app.app_context():
+        status = db.session.get(Order, order_id).status
+        db.session.remove()
+        return status
+
+
+def test_promoter_phone_offline_update_is_applied_once(
+    browser, base_url, live_app, demo_data, axe_installed
+):
+    order_id, product_id = new_order(live_app)
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page: Page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    throttle(cdp)
+
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(CHEESE_PROMOTER)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+    page.goto("/producer/home")
+    violations = check_accessibility(page)
+    assert not violations, describe(violations)
+
+    row = page.locator(f"#stock-{product_id}")
+    row.locator("input[name=quantity]").fill("40")
+    row.get_by_role("button", name="Contado").click()
+    row = page.locator(f"#stock-{product_id}")
+    expect(row).to_contain_text("Guardamos el conteo.")
+    expect(row).to_contain_text("En stock: 40 kg")
+
+    card = page.locator(f"#order-{order_id}")
+    card.get_by_role("button", name="Confirmar").click()
+    expect(page.locator(f"#order-{order_id}")).to_contain_text("Confirmaste el pedido")
+    assert order_status(live_app, order_id) == "confirmed"
+    _, additions_before = stock_and_additions(live_app, product_id)
+
+    context.set_offline(True)
+    row = page.locator(f"#stock-{product_id}")
+    row.locator("input[name=quantity]").fill("5")
+    row.get_by_role("button", name="Sumar").click()
+    queue = page.locator("#offline-queue")
+    expect(queue).to_be_visible()
+    expect(queue).to_contain_text("Por enviar:")
+    expect(queue).to_contain_text(re.compile(r"Stock de Queso andino.*: 5"))
+    assert stock_and_additions(live_app, product_id) == (Decimal("40"), additions_before)
+
+    context.set_offline(False)
+    throttle(cdp)
+    expect(queue).to_be_hidden()
+    expect(page.locator(f"#stock-{product_id}")).to_contain_text("En stock: 45 kg")
+    assert stock_and_additions(live_app, product_id) == (Decimal("45"), additions_before + 1)
+
+    # The phone sends its queue again (a retry after a lost answer): applied once.
+    page.reload()
+    with live_app.app_context():
+        key = db.session.scalar(
+            sa.select(PromoterRequest.key)
+            .where(PromoterRequest.action == f"stock:{product_id}:add")
+            .order_by(PromoterRequest.id.desc())
+        )
+        db.session.remove()
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    status = page.evaluate(
+        """async ([url, key, token]) => (await fetch(url, {method: "POST",
+             headers: {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"},
+             body: new URLSearchParams({csrf_token: token, quantity: "5", mode: "add", key})
+           })).status""",
+        [f"/producer/home/stock/{product_id}", key, token],
+    )
+    assert status == 200
+    assert stock_and_additions(live_app, product_id) == (Decimal("45"), additions_before + 1)
+    context.close()
