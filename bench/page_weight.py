@@ -1,0 +1,139 @@
+"""Bytes a phone downloads for the promoter's home page, first and repeat visit, in Chromium.
+
+Serves the app with the demo data (SQLite in a temporary folder, werkzeug on a free port),
+logs in as the cheese promoter, empties the browser cache, then loads /producer/home twice.
+For every response it records the bytes on the wire (`encodedDataLength`) and, for bodies
+that were downloaded, their gzip size: the figure a compressing reverse proxy would send (the
+development server does not compress).
+
+    python -m bench.page_weight            # needs /usr/bin/chromium
+
+Budgets (issue 7): repeat visit <= 30 KB compressed, first visit <= 100 KB plus images.
+Exits 1 if a budget is exceeded.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from marketplace import create_app  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.seed import DEMO_PASSWORD, seed_demo  # noqa: E402
+
+PROMOTER = "promotor.queso@qhatu.pe"
+CHROMIUM = "/usr/bin/chromium"
+REPEAT_BUDGET = 30 * 1024
+FIRST_BUDGET = 100 * 1024
+
+
+def serve(folder: Path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        seed_demo(db.session)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def visit(page, cdp, url: str) -> list[dict]:
+    """Load `url` and return one row per response: url, type, status, wire and gzip bytes."""
+    rows: dict[str, dict] = {}
+
+    def received(event):
+        response = event["response"]
+        rows[event["requestId"]] = {
+            "url": response["url"],
+            "type": event["type"],
+            "status": response["status"],
+            "cached": response.get("fromDiskCache") or response.get("fromMemoryCache"),
+            "wire": 0,
+            "gzip": 0,
+        }
+
+    def finished(event):
+        row = rows.get(event["requestId"])
+        if row is None:
+            return
+        row["wire"] = int(event["encodedDataLength"])
+        if row["status"] == 200 and not row["cached"] and row["wire"] > 0:
+            try:
+                body = cdp.send("Network.getResponseBody", {"requestId": event["requestId"]})
+            except Exception:  # the body may be gone already; count the wire bytes only
+                return
+            raw = base64.b64decode(body["body"]) if body["base64Encoded"] else body["body"].encode()
+            row["gzip"] = len(gzip.compress(raw, 6)) if row["type"] != "Image" else len(raw)
+
+    cdp.on("Network.responseReceived", received)
+    cdp.on("Network.loadingFinished", finished)
+    page.goto(url, wait_until="networkidle")
+    cdp.remove_listener("Network.responseReceived", received)
+    cdp.remove_listener("Network.loadingFinished", finished)
+    return list(rows.values())
+
+
+def report(name: str, rows: list[dict]) -> tuple[int, int]:
+    text = [r for r in rows if r["type"] != "Image"]
+    images = [r for r in rows if r["type"] == "Image"]
+    wire = sum(r["wire"] for r in text)
+    compressed = sum(r["gzip"] or r["wire"] for r in text)
+    print(f"\n{name}: {len(rows)} responses")
+    for r in rows:
+        sizes = f"wire {r['wire']:>7} B  gzip {r['gzip']:>7} B"
+        print(f"  {r['status']} {r['type']:<11} {sizes}  {r['url']}")
+    print(f"  HTML+CSS+JS: {wire / 1024:.1f} KB on the wire, {compressed / 1024:.1f} KB gzipped")
+    print(f"  images: {sum(r['wire'] for r in images) / 1024:.1f} KB")
+    return wire, compressed
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        server, base = serve(Path(tmp))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+                )
+                context = browser.new_context(
+                    base_url=base, viewport={"width": 360, "height": 740}, is_mobile=True
+                )
+                page = context.new_page()
+                page.goto("/login")
+                page.get_by_label("Correo electrónico").fill(PROMOTER)
+                page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+                page.get_by_role("button", name="Ingresar").click()
+                page.wait_for_load_state("networkidle")
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.clearBrowserCache")
+                _, first = report("first visit", visit(page, cdp, f"{base}/producer/home"))
+                _, repeat = report("repeat visit", visit(page, cdp, f"{base}/producer/home"))
+                browser.close()
+        finally:
+            server.shutdown()
+    ok = first <= FIRST_BUDGET and repeat <= REPEAT_BUDGET
+    print(f"\nbudgets: first {first / 1024:.1f}/100 KB, repeat {repeat / 1024:.1f}/30 KB gzipped")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
