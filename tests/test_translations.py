@@ -15,7 +15,14 @@ from marketplace.extensions import db
 from marketplace.models.catalog import REASON_PRODUCTION
 from marketplace.services.stock import move_stock
 from tests.conftest import text
-from tests.factories import AssociationFactory, DeliveryRuleFactory, ProductFactory
+from tests.factories import (
+    AssociationFactory,
+    BuyerAddressFactory,
+    BuyerUserFactory,
+    DeliveryRuleFactory,
+    ProductFactory,
+    PromoterFactory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "translations" / "messages.pot"
@@ -203,6 +210,31 @@ def test_product_page_reads_in_english(english, world):
     assert "Price before IGV (18%)." in page
     assert "Tuesday and Friday" in page
     assert leftovers(response.data) == []
+
+
+@pytest.mark.parametrize(
+    "role, paths",
+    [
+        ("buyer", ["/buyer/", "/buyer/cart", "/buyer/orders", "/buyer/standing-orders", "/cuenta"]),
+        ("promoter", ["/producer/home", "/producer/", "/producer/products", "/producer/delivery"]),
+    ],
+)
+def test_signed_in_pages_read_in_english(client, auth, world, role, paths):
+    ensure_compiled()
+    if role == "buyer":
+        user = BuyerUserFactory()
+        BuyerAddressFactory(buyer=user.buyer, label="Kitchen", address="Plateros 123")
+    else:
+        user = PromoterFactory(association=world["association"])
+    db.session.commit()
+    auth.login(user)
+    client.post("/language/en", data={"next": "/"})  # saved in the user's profile too
+    assert user.locale == "en"
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b'<html lang="en">' in response.data
+        assert leftovers(response.data) == [], path
 
 
 def test_spanish_stays_the_default(client, world):
