@@ -54,7 +54,7 @@ class Config:
     )
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
-    LANGUAGES = ("es", "en")
+    LANGUAGES = ("es", "en", "qu")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

@@ -11,7 +11,7 @@ if [ "${1:-}" = "compile" ]; then
   exec "$BABEL" compile -d translations
 fi
 "$BABEL" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-for lang in en; do
+for lang in en qu; do
   if [ -f "translations/$lang/LC_MESSAGES/messages.po" ]; then
     "$BABEL" update -i translations/messages.pot -d translations -l "$lang" --no-fuzzy-matching
   else
