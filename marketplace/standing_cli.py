@@ -13,7 +13,9 @@ import logging
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -34,7 +36,11 @@ def run_placement(session: Session, now: datetime | None = None) -> so.Placement
     never stops the others; a delivery that still fails keeps its error and is tried again
     on the next run (until its delivery date).
     """
-    now = now or utcnow()
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "es")):
+        return _run_placement(session, now or utcnow())
+
+
+def _run_placement(session: Session, now: datetime) -> so.PlacementReport:
     today = so.lima_date_of(now)
     begin_write(session)
     agreements.expire_agreements(session, today)
@@ -66,12 +72,13 @@ def run_placement(session: Session, now: datetime | None = None) -> so.Placement
 def run_reminders(session: Session, now: datetime | None = None) -> tuple[int, int]:
     """Price-change notices, then reminders before cut-offs: (notices, reminders)."""
     now = now or utcnow()
-    begin_write(session)
-    notices = so.notify_price_changes(session, now)
-    session.commit()
-    begin_write(session)
-    reminders = so.send_reminders(session, now)
-    session.commit()
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "es")):
+        begin_write(session)
+        notices = so.notify_price_changes(session, now)
+        session.commit()
+        begin_write(session)
+        reminders = so.send_reminders(session, now)
+        session.commit()
     return notices, reminders
 
 

@@ -488,9 +488,14 @@ def expire_agreements(session: Session, today: date | None = None) -> int:
             .order_by(Agreement.id)
         )
     )
+    ended = 0
     for agreement in due:
-        _transition(session, agreement, ENDED, None, "expired")
-    return len(due)
+        try:
+            _transition(session, agreement, ENDED, None, "expired")
+            ended += 1
+        except DomainError:
+            continue  # another run ended it a moment ago
+    return ended
 
 
 # Prices -----------------------------------------------------------------------------------

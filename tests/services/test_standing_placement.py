@@ -245,3 +245,30 @@ def test_placed_order_can_be_cancelled_like_any_order(world):
     db.session.refresh(world.cheese)
     assert world.cheese.stock_on_hand == Decimal("50")
     assert db.session.scalar(sa.select(sa.func.count(OrderLine.id))) == 1
+
+
+@time_machine.travel(MONDAY_NOON, tick=False)
+def test_the_commands_report_what_they_did(world, runner):
+    make_standing_order(world.buyer_user, world.address, [(world.cheese, 4)])
+    db.session.commit()
+
+    result = runner.invoke(args=["standing-orders", "place"])
+    assert result.exit_code == 0, result.output
+    assert "standing orders: 1 placed, 0 short, 0 skipped, 0 failed (1 batches)" in result.output
+    result = runner.invoke(args=["standing-orders", "place"])
+    assert "0 placed" in result.output
+    result = runner.invoke(args=["standing-orders", "remind"])
+    assert result.exit_code == 0, result.output
+    assert "price notices" in result.output and "reminders" in result.output
+
+
+@time_machine.travel(MONDAY_NOON, tick=False)
+def test_expired_agreements_end_when_the_job_runs(world):
+    agreement = make_agreement(
+        world.buyer, world.cheese_assoc, {world.cheese: 2500}, end_date=date(2025, 3, 9)
+    )
+    db.session.commit()
+    run_placement(db.session)
+    db.session.refresh(agreement)
+    assert agreement.status == "ended"
+    assert run_placement(db.session).failed == 0
