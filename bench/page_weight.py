@@ -7,6 +7,7 @@ that were downloaded, their gzip size: the figure a compressing reverse proxy wo
 development server does not compress).
 
     python -m bench.page_weight            # needs /usr/bin/chromium
+    python -m bench.page_weight --lighthouse node_modules/.bin/lighthouse   # also Lighthouse
 
 Budgets (issue 7): repeat visit <= 30 KB compressed, first visit <= 100 KB plus images.
 Exits 1 if a budget is exceeded.
@@ -14,8 +15,12 @@ Exits 1 if a budget is exceeded.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import gzip
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -105,7 +110,32 @@ def report(name: str, rows: list[dict]) -> tuple[int, int]:
     return wire, compressed
 
 
+def lighthouse(binary: str, url: str, cookie: str) -> dict[str, int]:
+    """Lighthouse's mobile preset (simulated slow 4G, mid-range phone): scores out of 100."""
+    result = subprocess.run(
+        [
+            binary,
+            url,
+            "--quiet",
+            "--output=json",
+            "--only-categories=performance,accessibility",
+            f"--extra-headers={json.dumps({'Cookie': cookie})}",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+    )
+    categories = json.loads(result.stdout)["categories"]
+    return {name: round(c["score"] * 100) for name, c in categories.items()}
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lighthouse", help="path to a lighthouse 12 binary")
+    args = parser.parse_args()
+    scores = {}
     with tempfile.TemporaryDirectory() as tmp:
         server, base = serve(Path(tmp))
         try:
@@ -127,10 +157,15 @@ def main() -> int:
                 cdp.send("Network.clearBrowserCache")
                 _, first = report("first visit", visit(page, cdp, f"{base}/producer/home"))
                 _, repeat = report("repeat visit", visit(page, cdp, f"{base}/producer/home"))
+                cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
                 browser.close()
+            if args.lighthouse:
+                scores = lighthouse(args.lighthouse, f"{base}/producer/home", cookie)
+                print(f"\nLighthouse (mobile): {scores}")
         finally:
             server.shutdown()
     ok = first <= FIRST_BUDGET and repeat <= REPEAT_BUDGET
+    ok = ok and all(score >= 95 for score in scores.values())
     print(f"\nbudgets: first {first / 1024:.1f}/100 KB, repeat {repeat / 1024:.1f}/30 KB gzipped")
     return 0 if ok else 1
 
