@@ -43,13 +43,17 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Load the demo data (idempotent): associations, products, buyers, accounts."""
+        """Load the demo data (idempotent): associations, products, buyers, accounts, months
+        of orders, the seven agreements and their standing orders."""
         from .seed import seed_demo
+        from .seed_agreements import seed_agreements
+        from .seed_orders import seed_order_history
 
-        report = seed_demo(db.session)
-        db.session.commit()
-        for line in report:
-            click.echo(line)
+        for step in (seed_demo, seed_order_history, seed_agreements):
+            report = step(db.session)
+            db.session.commit()
+            for line in report:
+                click.echo(line)
 
     @app.cli.command("audit")
     def audit() -> None:

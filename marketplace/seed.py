@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache
 
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -613,6 +614,12 @@ def seed_buyer_users(session: Session, report: Report) -> None:
         ensure_user(session, report, spec.user_email, spec.user_name, ROLE_BUYER, buyer_id=buyer.id)
 
 
+@cache
+def drawn(draw, *args) -> Image.Image:
+    """Each demo picture is drawn once per process (seeding again reuses the pixels)."""
+    return draw(*args)
+
+
 def seed_photos(session: Session, report: Report) -> None:
     """Drawn pictures for products and associations that have none yet."""
     from . import demo_images
@@ -628,9 +635,9 @@ def seed_photos(session: Session, report: Report) -> None:
         if product.image:
             continue
         if spec.category == "cheese":
-            picture = demo_images.cheese_image(spec.variety)
+            picture = drawn(demo_images.cheese_image, spec.variety)
         else:
-            picture = demo_images.maize_image(spec.variety, sack=spec.unit == "sack50")
+            picture = drawn(demo_images.maize_image, spec.variety, spec.unit == "sack50")
         product.image = store_image(picture)
         report.append(f"drew a picture for {spec.name}")
     for spec in ASSOCIATIONS:
@@ -641,7 +648,7 @@ def seed_photos(session: Session, report: Report) -> None:
             session.add(
                 AssociationPhoto(
                     association=association,
-                    image=store_image(draw()),
+                    image=store_image(drawn(draw)),
                     alt_text=alt_text,
                     position=position,
                 )
