@@ -38,6 +38,12 @@ from marketplace.seed import DEMO_PASSWORD, seed_demo  # noqa: E402
 
 PROMOTER = "promotor.queso@qhatu.pe"
 CHROMIUM = "/usr/bin/chromium"
+# One user agent for the browser that logs in and for Lighthouse: the login session is tied
+# to it (Flask-Login's strong session protection).
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"
+)
 REPEAT_BUDGET = 30 * 1024
 FIRST_BUDGET = 100 * 1024
 
@@ -120,6 +126,7 @@ def lighthouse(binary: str, url: str, cookie: str) -> dict[str, int]:
             "--output=json",
             "--only-categories=performance,accessibility",
             f"--extra-headers={json.dumps({'Cookie': cookie})}",
+            f"--emulated-user-agent={PHONE_UA}",
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
         ],
         capture_output=True,
@@ -144,7 +151,10 @@ def main() -> int:
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
                 )
                 context = browser.new_context(
-                    base_url=base, viewport={"width": 360, "height": 740}, is_mobile=True
+                    base_url=base,
+                    viewport={"width": 360, "height": 740},
+                    is_mobile=True,
+                    user_agent=PHONE_UA,
                 )
                 page = context.new_page()
                 page.goto("/login")
