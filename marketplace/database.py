@@ -5,6 +5,7 @@ import sqlite3
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 from .extensions import db
 
@@ -40,7 +41,9 @@ def begin_write(session=None) -> None:
     behind the busy timeout instead of failing half-way; PostgreSQL needs nothing here
     because services lock the rows they change. Call it before the first query.
     """
-    session = session or db.session()
+    session = session if session is not None else db.session
+    if isinstance(session, scoped_session):
+        session = session()
     if not session.in_transaction():
         session.connection(execution_options={IMMEDIATE: True})
 

@@ -21,9 +21,9 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..database import begin_write as _begin_write
+from ..database import begin_write  # noqa: F401  (services and jobs call ordering.begin_write)
 from ..formatting import money
 from ..formatting import quantity as fmt_quantity
 from ..models import (
@@ -54,11 +54,6 @@ from .stock import InsufficientStock, Shortage, move_stock
 WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
 MAX_QUANTITY = Decimal("100000")
 SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
-
-
-def begin_write(session) -> None:
-    """Take the write lock up front (SQLite); accepts Flask-SQLAlchemy's scoped session."""
-    _begin_write(session() if isinstance(session, scoped_session) else session)
 
 
 # Quantities ---------------------------------------------------------------------------
