@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from ..formatting import lima_date, lima_today, money
+from ..formatting import lima_date, lima_today, money, quantity
 from ..models import (
     Buyer,
     Invoice,
@@ -447,3 +447,67 @@ def invoice_numbers_have_no_gaps(session: Session) -> Iterable[str]:
 def invoices_match_payments_and_orders(session: Session) -> Iterable[str]:
     """Paid amounts equal their allocations; invoice totals equal delivered totals."""
     yield from payment_problems(session)
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a one-page A4 PDF (fpdf2, core fonts: Latin-1 text)."""
+    from fpdf import FPDF
+
+    def latin(value) -> str:
+        return str(value).replace("\xa0", " ").encode("latin-1", "replace").decode("latin-1")
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(latin(_("Factura %(number)s", number=invoice.full_number)))
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(
+        0,
+        10,
+        latin(_("Factura %(number)s", number=invoice.full_number)),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("helvetica", "", 10)
+    dates = _(
+        "Emitida el %(date)s · vence el %(due)s",
+        date=lima_date(invoice.issue_date),
+        due=lima_date(invoice.due_date),
+    )
+    pdf.cell(0, 6, latin(dates), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for title, name, ruc in (
+        (_("Emisor"), invoice.seller_name, invoice.seller_ruc),
+        (_("Cliente"), invoice.buyer_name, invoice.buyer_ruc),
+    ):
+        pdf.set_font("helvetica", "B", 10)
+        pdf.cell(0, 6, latin(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "", 10)
+        pdf.cell(0, 6, latin(f"{name} · RUC {ruc or '-'}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (90, 30, 35, 35)
+    pdf.set_font("helvetica", "B", 10)
+    headings = (_("Descripción"), _("Cantidad"), _("Precio unitario"), _("Importe"))
+    for width, heading in zip(widths, headings, strict=True):
+        pdf.cell(width, 7, latin(heading), border="B")
+    pdf.ln()
+    pdf.set_font("helvetica", "", 10)
+    for line in invoice.lines:
+        cells = (
+            line.description,
+            f"{quantity(line.quantity)} {line.unit}",
+            money(line.unit_price_cents),
+            money(line.line_total_cents),
+        )
+        for index, (width, value) in enumerate(zip(widths, cells, strict=True)):
+            pdf.cell(width, 7, latin(value), align="L" if index == 0 else "R")
+        pdf.ln()
+    pdf.ln(2)
+    for label, cents, bold in (
+        (_("Op. gravada"), invoice.subtotal_cents, False),
+        (_("IGV"), invoice.igv_cents, False),
+        (_("Total"), invoice.total_cents, True),
+    ):
+        pdf.set_font("helvetica", "B" if bold else "", 10)
+        pdf.cell(sum(widths[:3]), 7, latin(label), align="R")
+        pdf.cell(widths[3], 7, latin(money(cents)), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
