@@ -62,6 +62,13 @@ class Config:
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Qhatu <no-reply@qhatu.pe>")
     IGV_RATE_PERCENT = 18
+    # Payments: the platform's fee on delivered value in basis points (100 = 1%), the
+    # invoice series, and Stripe (no secret key: cards are not offered).
+    PLATFORM_FEE_BPS = int(os.environ.get("PLATFORM_FEE_BPS") or 0)
+    INVOICE_SERIES = os.environ.get("INVOICE_SERIES", "F001")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
     # Where the app is reached from outside: links in messages sent by scheduled commands.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
     # How long before a standing order's cut-off the buyer is reminded of the delivery.

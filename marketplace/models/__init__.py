@@ -17,6 +17,7 @@ from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .payments import (  # noqa: F401
     AssociationFee,
+    CardPayment,
     CreditTerms,
     Invoice,
     InvoiceCounter,
@@ -25,6 +26,7 @@ from .payments import (  # noqa: F401
     OrderBilling,
     Payment,
     PaymentAllocation,
+    StripeEvent,
 )
 from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401
 from .sms import InboundSms, PromoterRequest  # noqa: F401

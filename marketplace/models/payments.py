@@ -238,3 +238,57 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order | None] = relationship()
+
+
+CARD_REQUIRES_ACTION = "requires_action"  # the bank asks the buyer to authenticate
+CARD_AUTHORIZED = "authorized"  # held on the card, not taken yet
+CARD_CAPTURED = "captured"  # the delivered amount was taken, the rest released
+CARD_FAILED = "failed"  # declined: the order needs another way to pay
+CARD_CANCELLED = "cancelled"  # the hold was released (order cancelled or rejected)
+CARD_STATUSES = (
+    CARD_REQUIRES_ACTION,
+    CARD_AUTHORIZED,
+    CARD_CAPTURED,
+    CARD_FAILED,
+    CARD_CANCELLED,
+)
+
+
+class CardPayment(db.Model):
+    """An order's Stripe PaymentIntent (manual capture) and what happened to it."""
+
+    __tablename__ = "card_payments"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {CARD_STATUSES!r}", name="status_known"),
+        sa.CheckConstraint(
+            "captured_cents >= 0 AND captured_cents <= authorized_cents", name="capture_in_hold"
+        ),
+        sa.CheckConstraint(
+            "refunded_cents >= 0 AND refunded_cents <= captured_cents", name="refund_in_capture"
+        ),
+    )
+
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), primary_key=True)
+    payment_intent_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    currency: Mapped[str] = mapped_column(sa.String(3), default="pen")
+    authorized_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    captured_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()
+
+
+class StripeEvent(db.Model):
+    """Each Stripe webhook event, stored once by its id: a redelivery changes nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(80))
+    payload: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from .producer import bp as producer_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(media_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(sms_bp)
     init_app(app)
 

@@ -1,0 +1,129 @@
+"""Card payments against localstripe (a fake Stripe on loopback): hold the order total,
+capture what was delivered, declines, 3-D Secure, refunds bounded by the capture."""
+
+import asyncio
+import socket
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import LedgerEntry
+from marketplace.models.payments import (
+    CARD_AUTHORIZED,
+    CARD_CANCELLED,
+    CARD_CAPTURED,
+    CARD_FAILED,
+    CARD_REQUIRES_ACTION,
+)
+from marketplace.services import DomainError, card_payments, ordering
+from tests.services.test_invoicing import market, place
+
+localstripe_server = pytest.importorskip("localstripe.server")
+web = pytest.importorskip("aiohttp.web")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def localstripe():
+    """localstripe served on 127.0.0.1 only, in a daemon thread, for this module."""
+    port = free_port()
+    ready = threading.Event()
+
+    def serve():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(localstripe_server.app)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=serve, daemon=True).start()
+    assert ready.wait(10), "localstripe did not start"
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def app_config(localstripe):
+    return {"STRIPE_SECRET_KEY": "sk_test_qhatu", "STRIPE_API_BASE": localstripe}
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+def card(number: str) -> str:
+    method = card_payments.client().v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    return method.id
+
+
+def test_the_card_option_is_off_without_a_key(app, ctx):
+    assert card_payments.enabled()
+    app.config["STRIPE_SECRET_KEY"] = None
+    assert not card_payments.enabled()
+
+
+def test_hold_the_total_then_capture_what_was_delivered(app, ctx):
+    w = market(limit_cents=None)
+    order = place(w, "4")
+    record = card_payments.authorize(db.session, order, card("4242424242424242"))
+    assert record.status == CARD_AUTHORIZED and record.authorized_cents == order.total_cents
+    again = card_payments.authorize(db.session, order, card("4242424242424242"))
+    assert again.payment_intent_id == record.payment_intent_id  # once per order
+    ordering.confirm_order(db.session, w.promoter, order)
+    ordering.dispatch_order(db.session, w.promoter, order)
+    ordering.deliver_order(db.session, w.promoter, order, {order.lines[0].id: "3"})
+    record = card_payments.capture_delivered(db.session, order)
+    assert record.status == CARD_CAPTURED
+    assert record.captured_cents == order.delivered_total_cents < order.total_cents
+    intent = card_payments.client().v1.payment_intents.retrieve(record.payment_intent_id)
+    assert intent.status == "succeeded"
+
+    card_payments.refund(db.session, order, 1000, "queso partido")
+    with pytest.raises(DomainError, match="más de lo cobrado"):
+        card_payments.refund(db.session, order, record.captured_cents)
+    assert record.refunded_cents == 1000
+    refunds = db.session.scalars(
+        sa.select(LedgerEntry.amount_cents).where(LedgerEntry.kind == "refund")
+    ).all()
+    assert refunds == [-1000]
+
+
+def test_nothing_delivered_releases_the_hold(app, ctx):
+    w = market(limit_cents=None)
+    order = place(w, "1")
+    card_payments.authorize(db.session, order, card("4242424242424242"))
+    ordering.confirm_order(db.session, w.promoter, order)
+    ordering.dispatch_order(db.session, w.promoter, order)
+    ordering.deliver_order(db.session, w.promoter, order, {order.lines[0].id: "0"})
+    assert card_payments.capture_delivered(db.session, order).status == CARD_CANCELLED
+
+
+def test_a_declined_card_marks_the_payment_failed_and_a_new_card_can_retry(app, ctx):
+    w = market(limit_cents=None)
+    order = place(w, "1")
+    record = card_payments.authorize(db.session, order, card("4000000000000341"))
+    assert record.status == CARD_FAILED and record.last_error
+    record = card_payments.authorize(db.session, order, card("4242424242424242"))
+    assert record.status == CARD_AUTHORIZED
+
+
+def test_a_bank_asking_for_authentication_waits_for_the_buyer(app, ctx):
+    w = market(limit_cents=None)
+    order = place(w, "1")
+    record = card_payments.authorize(db.session, order, card("4000002500003155"))
+    assert record.status == CARD_REQUIRES_ACTION

@@ -1,0 +1,164 @@
+"""`/webhooks/stripe`: signature on the raw body, each event stored and applied once, and
+events that do not match our records refused."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import CardPayment, StripeEvent
+from marketplace.models.payments import CARD_AUTHORIZED, CARD_CAPTURED, CARD_REQUIRES_ACTION
+from tests.services.test_invoicing import market, place
+
+SECRET = "whsec_test_secret"
+
+
+@pytest.fixture
+def app_config():
+    return {"STRIPE_WEBHOOK_SECRET": SECRET, "WTF_CSRF_ENABLED": True}
+
+
+def sign(payload: bytes, timestamp: int | None = None, secret: str = SECRET) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+@pytest.fixture
+def card(app):
+    with app.test_request_context():
+        w = market(limit_cents=None)
+        order = place(w, "2")
+    record = CardPayment(
+        order_id=order.id,
+        payment_intent_id="pi_test_1",
+        status=CARD_REQUIRES_ACTION,
+        authorized_cents=order.total_cents,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def event(event_id, kind, card, **intent):
+    body = {
+        "id": "pi_test_1",
+        "object": "payment_intent",
+        "amount": card.authorized_cents,
+        "currency": "pen",
+        "metadata": {"order_id": str(card.order_id)},
+    }
+    body.update(intent)
+    return json.dumps({"id": event_id, "type": kind, "data": {"object": body}}).encode()
+
+
+def post(client, payload, signature):
+    return client.post(
+        "/webhooks/stripe",
+        data=payload,
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )
+
+
+def status_of(card):
+    db.session.expire_all()
+    return db.session.get(CardPayment, card.order_id).status
+
+
+def stored():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent))
+
+
+def test_a_signed_event_is_applied_without_a_csrf_token(client, card):
+    payload = event("evt_1", "payment_intent.amount_capturable_updated", card)
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200, response.data
+    assert response.json["outcome"] == "authorized"
+    assert status_of(card) == CARD_AUTHORIZED
+
+
+@pytest.mark.parametrize("how", ["bad secret", "tampered body", "stale timestamp", "no header"])
+def test_unverifiable_events_are_refused_and_change_nothing(client, card, how):
+    payload = event("evt_2", "payment_intent.amount_capturable_updated", card)
+    signature = sign(payload)
+    if how == "bad secret":
+        signature = sign(payload, secret="whsec_other")
+    elif how == "tampered body":
+        payload = payload.replace(b'"pen"', b'"usd"')
+    elif how == "stale timestamp":
+        signature = sign(payload, int(time.time()) - 3600)
+    elif how == "no header":
+        signature = ""
+    assert post(client, payload, signature).status_code == 400
+    assert stored() == 0
+    assert status_of(card) == CARD_REQUIRES_ACTION
+
+
+def test_the_same_event_five_times_two_at_once_is_stored_and_applied_once(app, client, card):
+    payload = event("evt_3", "payment_intent.amount_capturable_updated", card)
+    answers = []
+
+    def deliver():
+        answers.append(post(app.test_client(), payload, sign(payload)).json["outcome"])
+
+    def in_thread():
+        with app.app_context():
+            try:
+                deliver()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=in_thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    db.session.rollback()  # end this session's read snapshot from before the threads
+    for _ in range(3):
+        deliver()
+    assert sorted(answers) == ["authorized"] + ["duplicate"] * 4
+    assert stored() == 1
+
+
+def test_events_out_of_order_end_in_the_latest_state(client, card):
+    captured = event(
+        "evt_5",
+        "payment_intent.succeeded",
+        card,
+        status="succeeded",
+        amount_received=card.authorized_cents,
+    )
+    failed = event("evt_4", "payment_intent.payment_failed", card)
+    assert post(client, captured, sign(captured)).json["outcome"] == "captured"
+    assert post(client, failed, sign(failed)).json["outcome"] == "stale"
+    assert status_of(card) == CARD_CAPTURED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": 1}, {"currency": "usd"}, {"metadata": {"order_id": "999999"}}],
+    ids=["amount", "currency", "order"],
+)
+def test_an_event_that_does_not_match_our_payment_is_refused_and_logged(
+    client, card, change, caplog
+):
+    payload = event("evt_6", "payment_intent.amount_capturable_updated", card, **change)
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200  # received, stored, not applied
+    assert response.json["outcome"].startswith("refused")
+    assert status_of(card) == CARD_REQUIRES_ACTION
+    assert "refused" in caplog.text
+    assert db.session.get(StripeEvent, "evt_6").outcome.startswith("refused")
+
+
+def test_other_routes_still_require_csrf(client, card):
+    from tests.factories import BuyerUserFactory
+
+    user = BuyerUserFactory()
+    db.session.commit()
+    assert client.post("/login", data={"email": user.email, "password": "x"}).status_code == 400
