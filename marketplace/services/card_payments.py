@@ -256,6 +256,8 @@ def receive_event(session: Session, payload: bytes, signature: str | None) -> st
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ValueError("webhook secret not configured")
+    if not signature:
+        raise ValueError("no Stripe-Signature header")
     try:
         stripe.Webhook.construct_event(payload, signature, secret)
     except (stripe.SignatureVerificationError, ValueError) as error:
