@@ -30,6 +30,7 @@ from .models import (
     Product,
     User,
 )
+from .models.accounts import password_hash_method
 from .models.catalog import REASON_PRODUCTION
 from .services.ruc import make_ruc
 from .services.stock import move_stock
@@ -509,7 +510,13 @@ def ensure_user(session: Session, report: Report, email: str, name: str, role: s
             return None
         report.append(f"found {role} account {email}")
         return user
-    user = User(email=email, name=name, role=role, password_hash=demo_password_hash(), **fields)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=demo_password_hash(password_hash_method()),
+        **fields,
+    )
     session.add(user)
     session.flush()
     report.append(f"created {role} account {email} (password: {DEMO_PASSWORD})")
@@ -517,9 +524,9 @@ def ensure_user(session: Session, report: Report, email: str, name: str, role: s
 
 
 @cache
-def demo_password_hash() -> str:
+def demo_password_hash(method: str) -> str:
     """One hash serves every demo account: they share a public password, and scrypt is slow."""
-    return generate_password_hash(DEMO_PASSWORD, method="scrypt")
+    return generate_password_hash(DEMO_PASSWORD, method=method)
 
 
 def seed_staff(session: Session, report: Report) -> None:

@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery"
 
 @lru_cache
 def password_hash() -> str:
-    return generate_password_hash(PASSWORD, method="scrypt")
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")  # as conftest's config
 
 
 class Base(SQLAlchemyModelFactory):

@@ -22,6 +22,7 @@ from ..models import (
     BuyerAddress,
     User,
 )
+from ..models.accounts import password_hash_method
 from ..types import utcnow
 from . import DomainError
 from .ruc import PREFIXES, ruc_check_digit
@@ -66,8 +67,8 @@ def email_taken(session: Session, email: str) -> bool:
 
 
 @cache
-def _decoy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -78,7 +79,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """
     user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.password_hash:
-        check_password_hash(_decoy_hash(), password)
+        check_password_hash(_decoy_hash(password_hash_method()), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
