@@ -69,6 +69,8 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
+    # Inbound SMS webhook: requests must carry an HMAC made with this secret (no secret: refused).
+    SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
     # Where the app is reached from outside: links in messages sent by scheduled commands.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
     # How long before a standing order's cut-off the buyer is reminded of the delivery.
