@@ -69,8 +69,17 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
+    # Where Checkout Sessions are created (default: STRIPE_API_BASE, else Stripe itself).
+    STRIPE_CHECKOUT_API_BASE = os.environ.get("STRIPE_CHECKOUT_API_BASE")
     # Inbound SMS webhook: requests must carry an HMAC made with this secret (no secret: refused).
     SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
+    # Outgoing SMS: "console" writes them to the log; "http" posts To/From/Body with basic auth
+    # to SMS_API_URL (e.g. Twilio's .../Accounts/<sid>/Messages.json), as SMS_FROM.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
+    SMS_API_URL = os.environ.get("SMS_API_URL")
+    SMS_API_USER = os.environ.get("SMS_API_USER")
+    SMS_API_PASSWORD = os.environ.get("SMS_API_PASSWORD")
+    SMS_FROM = os.environ.get("SMS_FROM")
     # Where the app is reached from outside: links in messages sent by scheduled commands.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
     # How long before a standing order's cut-off the buyer is reminded of the delivery.

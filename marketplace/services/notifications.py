@@ -191,6 +191,10 @@ def deliver(notification: Notification, config) -> str:
     if notification.channel == CHANNEL_EMAIL and config.get("MAIL_SERVER"):
         send_email(notification, config)
         return "smtp"
+    if notification.channel == CHANNEL_SMS:
+        from .. import sms
+
+        return sms.send(notification, config)
     to = notification.email or notification.phone or notification.recipient_id
     log.info(
         "[%s] to %s: %s\n%s", notification.channel, to, notification.subject, notification.body
@@ -268,7 +272,8 @@ def register_cli(app) -> None:
     @group.command("send")
     @click.option("--limit", default=500, show_default=True, help="At most this many messages.")
     def send_command(limit: int) -> None:
-        """Send queued notifications (SMTP if MAIL_SERVER is set, else the log)."""
+        """Send queued notifications: email by SMTP if MAIL_SERVER is set (else the log), SMS
+        through SMS_PROVIDER."""
         sent, failed = send_pending(db.session, app.config, limit)
         click.echo(
             f"notifications: {sent} sent, {failed} failed, {pending_count(db.session)} queued"
