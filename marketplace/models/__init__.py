@@ -17,6 +17,8 @@ from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .payments import (  # noqa: F401
     AssociationFee,
+    BuyerCard,
+    CardCheckout,
     CardPayment,
     CreditTerms,
     Invoice,

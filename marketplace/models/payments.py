@@ -62,8 +62,15 @@ class OrderBilling(db.Model):
     method: Mapped[str] = mapped_column(sa.String(16))
     net_days: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why an order on account waits for payment (a standing order past the credit limit or
+    # with an invoice overdue); None when nothing holds it.
+    hold_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # Staff let this order leave unpaid: who and when.
+    dispatch_allowed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    dispatch_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship()
+    dispatch_allowed_by: Mapped[User | None] = relationship()
 
 
 class InvoiceCounter(db.Model):
@@ -292,3 +299,43 @@ class StripeEvent(db.Model):
     payload: Mapped[str] = mapped_column(sa.Text)
     outcome: Mapped[str] = mapped_column(sa.String(300), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BuyerCard(db.Model):
+    """A buyer's Stripe customer and the card saved for future orders (shown as brand ••last4)."""
+
+    __tablename__ = "buyer_cards"
+
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("buyers.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    payment_method_id: Mapped[str | None] = mapped_column(sa.String(255))
+    brand: Mapped[str] = mapped_column(sa.String(20), default="")
+    last4: Mapped[str] = mapped_column(sa.String(4), default="")
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    buyer: Mapped[Buyer] = relationship()
+
+
+CHECKOUT_OPEN = "open"
+CHECKOUT_COMPLETE = "complete"
+CHECKOUT_STATUSES = (CHECKOUT_OPEN, CHECKOUT_COMPLETE)
+
+
+class CardCheckout(db.Model):
+    """A Stripe Checkout Session opened for one order (the hosted card page)."""
+
+    __tablename__ = "card_checkouts"
+    __table_args__ = (sa.CheckConstraint(f"status IN {CHECKOUT_STATUSES!r}", name="status_known"),)
+
+    id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)  # cs_...
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("buyers.id"))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    save_card: Mapped[bool] = mapped_column(default=False)
+    url: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(16), default=CHECKOUT_OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship()

@@ -50,6 +50,18 @@ def client() -> stripe.StripeClient:
     )
 
 
+def checkout_client() -> stripe.StripeClient:
+    """The client for Checkout Sessions (STRIPE_CHECKOUT_API_BASE when set: a local fake in
+    tests, since localstripe has no Checkout)."""
+    config = current_app.config
+    api_base = config.get("STRIPE_CHECKOUT_API_BASE") or config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": api_base} if api_base else {},
+        max_network_retries=2,
+    )
+
+
 def idempotency_key(order: Order, step: str) -> str:
     """The same step of the same order always sends the same key."""
     return f"qhatu-order-{order.id}-{step}"
@@ -142,6 +154,27 @@ def capture_delivered(session: Session, order: Order) -> CardPayment | None:
     return record
 
 
+def release(session: Session, order: Order) -> CardPayment | None:
+    """An order cancelled or rejected: let go of the hold on the card (nothing was taken)."""
+    record = session.get(CardPayment, order.id)
+    if record is None or record.status not in (CARD_AUTHORIZED, CARD_REQUIRES_ACTION):
+        return record
+    try:
+        client().v1.payment_intents.cancel(
+            record.payment_intent_id,
+            options={"idempotency_key": idempotency_key(order, "release")},
+        )
+    except stripe.StripeError as error:
+        # The hold lapses by itself after some days; say so to staff, never block the order.
+        log.warning("order %s: hold %s not released: %s", order.id, record.payment_intent_id, error)
+        record.last_error = str(error)[:300]
+    else:
+        record.status = CARD_CANCELLED
+    record.updated_at = utcnow()
+    session.flush()
+    return record
+
+
 def refund(session: Session, order: Order, amount_cents: int, reason: str = "") -> CardPayment:
     """Give back part or all of what was captured; never more."""
     from .payouts import record_refund
@@ -208,6 +241,10 @@ def apply_event(session: Session, event: dict) -> str:
     """Apply a stored event to our card payment; returns what was done (kept on the event)."""
     kind = event.get("type", "")
     intent = (event.get("data") or {}).get("object") or {}
+    if kind == "checkout.session.completed":
+        from .order_payments import complete_checkout
+
+        return complete_checkout(session, intent.get("id", ""), intent)
     if not kind.startswith("payment_intent."):
         return "ignored"
     record = session.scalar(

@@ -11,6 +11,7 @@ twice, one after the other or at the same moment, gives back the same orders.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -30,6 +32,7 @@ from ..models import (
     Association,
     Buyer,
     BuyerAddress,
+    CardPayment,
     Cart,
     CartItem,
     Order,
@@ -46,11 +49,12 @@ from ..models.catalog import (
 )
 from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
 from ..types import utcnow
-from . import DomainError, credit, delivery, invoicing, pricing
+from . import DomainError, card_payments, delivery, invoicing, order_payments, pricing
 from . import order_states as st
 from .notifications import notify_transition
 from .stock import InsufficientStock, Shortage, move_stock
 
+log = logging.getLogger("qhatu.payments")
 WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
 MAX_QUANTITY = Decimal("100000")
 SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
@@ -434,10 +438,12 @@ def checkout(
     token: str,
     *,
     today: date | None = None,
+    payment_method: str | None = None,
 ) -> list[Order]:
     """Place one order per association for these lines, reserving their stock.
 
-    `choices` gives, per association id, the delivery date and address. Raises
+    `choices` gives, per association id, the delivery date and address; `payment_method`
+    is "account" or "card" (None: the buyer's default, see order_payments). Raises
     InvalidFields (field errors), InsufficientStock (every short line) or DomainError;
     then nothing is written. The same `token` again returns the orders it already made.
     """
@@ -519,7 +525,7 @@ def checkout(
             session.flush()  # a token used already by this association fails here
             _reserve(session, orders, actor, REASON_RESERVATION)
             _record_placed(session, orders, actor)
-            credit.bill_on_account(session, actor.buyer_id, orders, today)
+            order_payments.bill_checkout(session, actor.buyer_id, orders, payment_method, today)
     except IntegrityError:
         # The same checkout was placed by a concurrent request that committed first.
         existing = orders_for_token(session, actor.buyer_id, token)
@@ -541,6 +547,7 @@ def checkout_cart(
     fingerprint: str | None = None,
     *,
     today: date | None = None,
+    payment_method: str | None = None,
 ) -> list[Order]:
     """Check out the actor's cart; on success the cart is emptied and gets a new token.
 
@@ -565,6 +572,7 @@ def checkout_cart(
         choices,
         token,
         today=today,
+        payment_method=payment_method,
     )
     for item in items:
         session.delete(item)
@@ -651,11 +659,16 @@ def _give_back(session: Session, order: Order, actor: User | None, reason: str, 
 
 
 def confirm_order(session: Session, actor: User, order: Order) -> Order:
+    """Accept the order; a card order is authorised on the buyer's saved card now."""
     st.transition(session, order, st.CONFIRMED, actor)
+    order_payments.after_confirm(session, order)
     return order
 
 
 def dispatch_order(session: Session, actor: User, order: Order) -> Order:
+    """Send it out; refused while it waits for payment, unless staff allowed it."""
+    st.check(order, st.DISPATCHED, actor)
+    order_payments.check_dispatch(session, order)
     st.transition(session, order, st.DISPATCHED, actor)
     return order
 
@@ -664,6 +677,7 @@ def reject_order(session: Session, actor: User, order: Order, reason: str | None
     """The association refuses the order; its stock goes back on the shelf."""
     st.transition(session, order, st.REJECTED, actor, reason)
     _give_back(session, order, actor, REASON_RELEASE, f"{order.number} rechazado")
+    _release_card(session, order)
     return order
 
 
@@ -671,7 +685,13 @@ def cancel_order(session: Session, actor: User, order: Order, reason: str | None
     """Cancel (the buyer until confirmation, the association until dispatch); stock returns."""
     st.transition(session, order, st.CANCELLED, actor, reason)
     _give_back(session, order, actor, REASON_RELEASE, f"{order.number} cancelado")
+    _release_card(session, order)
     return order
+
+
+def _release_card(session: Session, order: Order) -> None:
+    if card_payments.enabled():
+        card_payments.release(session, order)
 
 
 @dataclass
@@ -738,7 +758,22 @@ def deliver_order(
             note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
         )
     result.invoice = invoicing.after_delivery(session, order, actor)
+    _capture_card(session, order)
     return result
+
+
+def _capture_card(session: Session, order: Order) -> None:
+    """A card order: take what was delivered, release the rest. If Stripe cannot be
+    reached the delivery still stands; the hold stays and staff see the error."""
+    if not card_payments.enabled():
+        return
+    try:
+        card_payments.capture_delivered(session, order)
+    except stripe.StripeError as error:
+        log.warning("order %s: capture failed: %s", order.id, error)
+        record = session.get(CardPayment, order.id)
+        record.last_error = f"captura: {error}"[:300]
+        session.flush()
 
 
 # Reorder ------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ from ..models.standing_orders import (
     StandingOrderLine,
 )
 from ..types import utcnow
-from . import DomainError, agreements, delivery, ordering
+from . import DomainError, agreements, delivery, order_payments, ordering
 from . import order_states as ost
 from .notifications import buyer_users, enqueue, promoters
 from .stock import reserve_many
@@ -1375,6 +1375,9 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
 
     _notify_batch(session, association, day, requests, orders_by_occurrence, products)
     session.flush()
+    order_payments.bill_standing_orders(
+        session, [o.id for o in orders_by_occurrence.values()], lima_date_of(now)
+    )
     return report
 
 

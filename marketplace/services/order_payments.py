@@ -1,0 +1,610 @@
+"""How each order gets paid: the method chosen at checkout, the card flow around Stripe
+Checkout and saved cards, orders that need payment, and staff letting one leave unpaid.
+
+Rules:
+- At checkout the buyer chooses: on account (offered with active credit terms) or card
+  (offered when Stripe is configured). A buyer with neither places the order "to be paid":
+  no billing row, staff see it in the list of orders waiting for payment.
+- Card, no saved card: one Stripe Checkout Session per order (a hosted page; a session holds
+  one PaymentIntent, and each order is authorised, captured and refunded on its own). The
+  intent is authorised with manual capture; if the buyer ticked "save the card", Stripe keeps
+  it on the buyer's customer for later orders. The return page and the
+  `checkout.session.completed` webhook both record it, once.
+- Card, saved card: the card is authorised off-session when the association confirms the
+  order (one-off and standing orders alike).
+- A card order not authorised (declined, the bank asks for 3-D Secure, the hosted page left
+  unfinished) or a standing order on account that would pass the credit limit needs payment:
+  the buyer is told with a link to pay it by card, the promoter sees it on the order, and it
+  cannot be dispatched until it is paid or staff allow it (who and when are recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+import stripe
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from ..formatting import money
+from ..models import BuyerCard, CardCheckout, CardPayment, Order, OrderBilling, User
+from ..models.payments import (
+    CARD_AUTHORIZED,
+    CARD_CANCELLED,
+    CARD_CAPTURED,
+    CARD_FAILED,
+    CARD_REQUIRES_ACTION,
+    CHECKOUT_COMPLETE,
+    CHECKOUT_OPEN,
+    METHOD_ACCOUNT,
+    METHOD_CARD,
+)
+from ..types import utcnow
+from . import DomainError, card_payments, credit
+from . import order_states as st
+from .notifications import buyer_users, enqueue, promoters
+
+log = logging.getLogger("qhatu.payments")
+
+METHOD_LABELS = {
+    METHOD_ACCOUNT: _l("A crédito (factura)"),
+    METHOD_CARD: _l("Tarjeta"),
+}
+UNPAID_CARD = (CARD_FAILED, CARD_REQUIRES_ACTION)
+
+
+# Choosing at checkout -----------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    """The ways this buyer can pay an order now."""
+
+    terms: object  # CreditTerms or None
+    card: bool
+    saved: BuyerCard | None
+
+    @property
+    def methods(self) -> list[str]:
+        return [m for m, on in ((METHOD_ACCOUNT, self.terms), (METHOD_CARD, self.card)) if on]
+
+    @property
+    def default(self) -> str | None:
+        return self.methods[0] if self.methods else None
+
+
+def saved_card(session: Session, buyer_id: int) -> BuyerCard | None:
+    card = session.get(BuyerCard, buyer_id)
+    return card if card is not None and card.payment_method_id else None
+
+
+def options_for(session: Session, buyer_id: int) -> Options:
+    return Options(
+        credit.terms_for(session, buyer_id),
+        card_payments.enabled(),
+        saved_card(session, buyer_id) if card_payments.enabled() else None,
+    )
+
+
+def bill_checkout(
+    session: Session,
+    buyer_id: int,
+    orders: list[Order],
+    method: str | None,
+    today: date | None = None,
+) -> None:
+    """Record how the checkout's orders will be paid (inside the checkout's savepoint).
+
+    `method` None keeps the buyer's default: on account with terms, else card when offered,
+    else nothing (the order is to be paid, and staff see it).
+    """
+    options = options_for(session, buyer_id)
+    method = method or options.default
+    if method is None:
+        return
+    if method not in options.methods:
+        raise DomainError(_l("Elige una forma de pago de la lista."), field="payment_method")
+    if method == METHOD_ACCOUNT:
+        try:
+            credit.bill_on_account(session, buyer_id, orders, today)
+        except DomainError as error:
+            raise DomainError(error.message, field="payment_method") from None
+        return
+    for order in orders:
+        session.add(OrderBilling(order_id=order.id, method=METHOD_CARD))
+    session.flush()
+
+
+# Where an order stands ----------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """An order's payment, as people read it."""
+
+    method: str | None  # account, card or None (to be paid)
+    label: str
+    tone: str  # badge colour
+    needs_payment: bool
+    reason: str | None = None
+    allowed_by: User | None = None
+    allowed_at: object = None
+    card: CardPayment | None = None
+
+    @property
+    def dispatch_allowed(self) -> bool:
+        return self.allowed_at is not None
+
+
+def state_of(session: Session, order: Order) -> State:
+    billing = session.get(OrderBilling, order.id)
+    card = session.get(CardPayment, order.id)
+    if billing is None:
+        if order.is_sample:
+            return State(None, _("Muestra gratis"), "ok", False)
+        return State(None, _("Por pagar: coordinar con el equipo"), "warn", False)
+    allowed = {"allowed_by": billing.dispatch_allowed_by, "allowed_at": billing.dispatch_allowed_at}
+    if billing.method == METHOD_ACCOUNT:
+        if billing.hold_reason:
+            return State(
+                METHOD_ACCOUNT, _("Pago pendiente"), "bad", True, billing.hold_reason, **allowed
+            )
+        return State(
+            METHOD_ACCOUNT,
+            _("A crédito, %(days)d días", days=billing.net_days),
+            "ok",
+            False,
+            **allowed,
+        )
+    if card is not None and card.status == CARD_AUTHORIZED:
+        return State(METHOD_CARD, _("Tarjeta: monto reservado"), "ok", False, card=card, **allowed)
+    if card is not None and card.status == CARD_CAPTURED:
+        label = _("Tarjeta: cobrado %(amount)s", amount=money(card.captured_cents))
+        if card.refunded_cents:
+            label += " · " + _("devuelto %(amount)s", amount=money(card.refunded_cents))
+        return State(METHOD_CARD, label, "ok", False, card=card, **allowed)
+    if order.status in st.FINAL_STATUSES:
+        return State(METHOD_CARD, _("Tarjeta: sin cobro"), "ok", False, card=card, **allowed)
+    if card is None:
+        reason = _("El cliente aún no pagó con tarjeta.")
+    elif card.status == CARD_REQUIRES_ACTION:
+        reason = _("El banco pide al cliente confirmar el pago (3-D Secure).")
+    elif card.status == CARD_CANCELLED:
+        reason = _("La reserva en la tarjeta se liberó; hace falta pagar de nuevo.")
+    else:
+        reason = _("El banco rechazó la tarjeta: %(error)s", error=card.last_error or "")
+    return State(METHOD_CARD, _("Pago pendiente"), "bad", True, reason, card=card, **allowed)
+
+
+def check_dispatch(session: Session, order: Order) -> None:
+    """Refuse to dispatch an order that waits for payment, unless staff allowed it."""
+    state = state_of(session, order)
+    if state.needs_payment and not state.dispatch_allowed:
+        raise DomainError(
+            _l(
+                "El pedido %(number)s espera el pago del cliente (%(reason)s) y no puede salir "
+                "todavía. El equipo de la plataforma puede autorizar el despacho.",
+                number=order.number,
+                reason=state.reason,
+            )
+        )
+
+
+def allow_dispatch_unpaid(session: Session, actor: User, order: Order) -> OrderBilling:
+    """Staff let an unpaid order leave (they know the buyer); recorded with who and when."""
+    if actor is None or not actor.is_staff:
+        raise DomainError(_l("Solo el equipo de la plataforma puede autorizarlo."))
+    billing = session.get(OrderBilling, order.id)
+    if billing is None or not state_of(session, order).needs_payment:
+        raise DomainError(_l("Este pedido no espera ningún pago."))
+    if billing.dispatch_allowed_at is None:
+        billing.dispatch_allowed_by_id = actor.id
+        billing.dispatch_allowed_at = utcnow()
+        session.flush()
+    return billing
+
+
+def waiting_orders(session: Session) -> list[tuple[Order, State]]:
+    """Open orders that need payment or have no way to pay arranged (staff's list)."""
+    card_unpaid = sa.and_(
+        OrderBilling.method == METHOD_CARD,
+        sa.or_(CardPayment.order_id.is_(None), CardPayment.status.not_in((CARD_AUTHORIZED,))),
+    )
+    orders = session.scalars(
+        sa.select(Order)
+        .outerjoin(OrderBilling, OrderBilling.order_id == Order.id)
+        .outerjoin(CardPayment, CardPayment.order_id == Order.id)
+        .where(
+            Order.status.in_(st.OPEN_STATUSES),
+            Order.source != "sample",
+            sa.or_(
+                OrderBilling.order_id.is_(None),
+                OrderBilling.hold_reason.is_not(None),
+                card_unpaid,
+            ),
+        )
+        .order_by(Order.delivery_date, Order.id)
+    )
+    return [(order, state_of(session, order)) for order in orders]
+
+
+# Telling people -----------------------------------------------------------------------
+
+
+def _default_locale() -> str:
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+
+
+def notify_needs_payment(
+    session: Session, order: Order, reason: str, tell_promoters: bool = False
+) -> None:
+    """Queue: the buyer is asked to pay (with the link), the promoter hears it if asked."""
+    from .standing_orders import public_url
+
+    link = public_url("buyer.order_pay", order_id=order.id)
+    for user in buyer_users(session, order.buyer_id):
+        with force_locale(user.locale or _default_locale()):
+            subject = _("Tu pedido %(number)s necesita el pago", number=order.number)
+            body = "\n".join(
+                [
+                    _(
+                        "Pedido %(number)s de %(association)s por %(total)s.",
+                        number=order.number,
+                        association=order.association.name,
+                        total=money(order.total_cents),
+                    ),
+                    str(reason),
+                    _("Págalo aquí para que la asociación pueda despacharlo: %(link)s", link=link),
+                ]
+            )
+        enqueue(session, user, "order_needs_payment", subject, body, order_id=order.id)
+    if tell_promoters:
+        for user in promoters(session, order.association_id):
+            with force_locale(user.locale or _default_locale()):
+                subject = _("Pedido %(number)s: pago pendiente", number=order.number)
+                body = _(
+                    "%(buyer)s aún no paga el pedido %(number)s: no lo despaches hasta que "
+                    "esté pagado. %(reason)s",
+                    buyer=order.buyer.trade_name,
+                    number=order.number,
+                    reason=reason,
+                )
+            enqueue(
+                session, user, "order_needs_payment", subject, body, order_id=order.id, sms=True
+            )
+    session.flush()
+
+
+# Confirmation: saved cards are authorised off-session ---------------------------------
+
+
+def after_confirm(session: Session, order: Order) -> CardPayment | None:
+    """The association confirmed: hold the total on the buyer's saved card.
+
+    Without a saved card, or when the bank declines or asks for 3-D Secure, the order needs
+    payment and the buyer is told (the confirmation itself stands).
+    """
+    billing = session.get(OrderBilling, order.id)
+    if billing is None or billing.method != METHOD_CARD or not card_payments.enabled():
+        return None
+    record = session.get(CardPayment, order.id)
+    if record is not None and record.status in (CARD_AUTHORIZED, CARD_CAPTURED):
+        return record
+    saved = saved_card(session, order.buyer_id)
+    if saved is not None and (record is None or record.status == CARD_FAILED):
+        try:
+            record = card_payments.authorize(
+                session, order, saved.payment_method_id, saved.customer_id, off_session=True
+            )
+        except stripe.StripeError as error:
+            log.warning("order %s: saved card not authorised: %s", order.id, error)
+    state = state_of(session, order)
+    if state.needs_payment:
+        notify_needs_payment(session, order, state.reason)
+    return record
+
+
+# Stripe Checkout ----------------------------------------------------------------------
+
+
+def customer_for(session: Session, buyer) -> BuyerCard:
+    """The buyer's Stripe customer, made once (the key is the buyer's id)."""
+    card = session.get(BuyerCard, buyer.id)
+    if card is not None:
+        return card
+    customer = card_payments.client().v1.customers.create(
+        params={
+            "name": buyer.legal_name,
+            "metadata": {"buyer_id": str(buyer.id), "ruc": buyer.ruc},
+        },
+        options={"idempotency_key": f"qhatu-buyer-{buyer.id}-customer"},
+    )
+    card = BuyerCard(buyer_id=buyer.id, customer_id=customer.id)
+    session.add(card)
+    session.flush()
+    return card
+
+
+def start_checkout(
+    session: Session,
+    actor: User,
+    order: Order,
+    save_card: bool,
+    success_url: str,
+    cancel_url: str,
+) -> CardCheckout:
+    """Open (or reuse) the hosted card page for one order that needs payment."""
+    if actor is None or actor.buyer_id != order.buyer_id:
+        raise DomainError(_l("Este pedido no es de tu negocio."))
+    if not card_payments.enabled():
+        raise DomainError(_l("El pago con tarjeta no está disponible."))
+    if not state_of(session, order).needs_payment:
+        raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
+    open_one = session.scalar(
+        sa.select(CardCheckout).where(
+            CardCheckout.order_id == order.id,
+            CardCheckout.status == CHECKOUT_OPEN,
+            CardCheckout.save_card.is_(bool(save_card)),
+            CardCheckout.amount_cents == order.total_cents,
+        )
+    )
+    if open_one is not None:
+        return open_one
+    tries = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CardCheckout)
+        .where(CardCheckout.order_id == order.id)
+    )
+    customer = customer_for(session, order.buyer)
+    intent_data = {"capture_method": "manual", "metadata": {"order_id": str(order.id)}}
+    if save_card:
+        intent_data["setup_future_usage"] = "off_session"
+    checkout = card_payments.checkout_client().v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "customer": customer.customer_id,
+            "client_reference_id": str(order.id),
+            "payment_method_types": ["card"],
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": card_payments.CURRENCY,
+                        "unit_amount": order.total_cents,
+                        "product_data": {
+                            "name": _(
+                                "Pedido %(number)s · %(association)s",
+                                number=order.number,
+                                association=order.association.name,
+                            )
+                        },
+                    },
+                }
+            ],
+            "payment_intent_data": intent_data,
+            "metadata": {"order_id": str(order.id), "buyer_id": str(order.buyer_id)},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        options={"idempotency_key": card_payments.idempotency_key(order, f"checkout-{tries}")},
+    )
+    record = CardCheckout(
+        id=checkout.id,
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        amount_cents=order.total_cents,
+        save_card=bool(save_card),
+        url=checkout.url,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _checkout_problem(record: CardCheckout, data: dict) -> str | None:
+    if data.get("status") != "complete":
+        return f"session status {data.get('status')}"
+    if str(data.get("client_reference_id")) != str(record.order_id):
+        return f"client_reference_id {data.get('client_reference_id')} is not {record.order_id}"
+    if (data.get("metadata") or {}).get("order_id") != str(record.order_id):
+        return f"order {data.get('metadata')} is not {record.order_id}"
+    if data.get("amount_total") != record.amount_cents:
+        return f"amount {data.get('amount_total')} is not {record.amount_cents}"
+    if data.get("currency") != card_payments.CURRENCY:
+        return f"currency {data.get('currency')} is not {card_payments.CURRENCY}"
+    if not data.get("payment_intent"):
+        return "no payment intent"
+    return None
+
+
+def complete_checkout(session: Session, checkout_id: str, data: dict | None = None) -> str:
+    """Record what the hosted page did: the order's authorised intent and the saved card.
+
+    Called by the return page (asks Stripe for the session) and by the webhook (the signed
+    event carries it); whichever comes second finds it done. Refuses a session whose order,
+    amount or currency is not ours, and an intent that does not match (logged for staff).
+    """
+    record = session.scalar(
+        sa.select(CardCheckout).where(CardCheckout.id == checkout_id).with_for_update()
+    )
+    if record is None:
+        return "unknown checkout session"
+    if record.status == CHECKOUT_COMPLETE:
+        return "done already"
+    if data is None:
+        data = card_payments.checkout_client().v1.checkout.sessions.retrieve(checkout_id).to_dict()
+    problem = _checkout_problem(record, data)
+    if problem:
+        if data.get("status") != "complete":
+            return "not paid yet"
+        log.warning("checkout %s refused: %s", checkout_id, problem)
+        return f"refused: {problem}"
+    intent_id = data["payment_intent"]
+    if isinstance(intent_id, dict):
+        intent_id = intent_id["id"]
+    intent = card_payments.client().v1.payment_intents.retrieve(intent_id).to_dict()
+    if (
+        (intent.get("metadata") or {}).get("order_id") != str(record.order_id)
+        or intent.get("amount") != record.amount_cents
+        or intent.get("currency") != card_payments.CURRENCY
+    ):
+        log.warning("checkout %s refused: intent %s does not match", checkout_id, intent_id)
+        return "refused: payment intent does not match"
+    order = session.get(Order, record.order_id)
+    record.status, record.completed_at = CHECKOUT_COMPLETE, utcnow()
+    payment = session.get(CardPayment, order.id)
+    if payment is not None and payment.status in (CARD_AUTHORIZED, CARD_CAPTURED):
+        if payment.payment_intent_id != intent_id:
+            # Paid twice (two tabs): keep the first hold, let go of this one.
+            card_payments.client().v1.payment_intents.cancel(
+                intent_id, options={"idempotency_key": f"qhatu-duplicate-{intent_id}"}
+            )
+            session.flush()
+            return "paid already; second hold released"
+        session.flush()
+        return "authorized"
+    if payment is not None and payment.status == CARD_REQUIRES_ACTION:
+        try:  # the old intent waits for an authentication that will never come
+            card_payments.client().v1.payment_intents.cancel(payment.payment_intent_id)
+        except stripe.StripeError as error:
+            log.info("old intent %s not cancelled: %s", payment.payment_intent_id, error)
+    if payment is None:
+        payment = CardPayment(order_id=order.id, currency=card_payments.CURRENCY)
+        session.add(payment)
+    payment.payment_intent_id = intent_id
+    payment.authorized_cents = record.amount_cents
+    payment.captured_cents = 0
+    payment.status = {
+        "requires_capture": CARD_AUTHORIZED,
+        "succeeded": CARD_CAPTURED,
+        "requires_action": CARD_REQUIRES_ACTION,
+    }.get(intent.get("status"), CARD_FAILED)
+    if payment.status == CARD_CAPTURED:
+        payment.captured_cents = int(intent.get("amount_received") or record.amount_cents)
+    payment.last_error = None
+    payment.updated_at = utcnow()
+    billing = session.get(OrderBilling, order.id)
+    if billing is None:
+        session.add(OrderBilling(order_id=order.id, method=METHOD_CARD))
+    elif billing.method != METHOD_CARD or billing.hold_reason:
+        # An order on account held at the limit, paid by card instead.
+        billing.method, billing.hold_reason, billing.net_days = METHOD_CARD, None, 0
+    if record.save_card and intent.get("payment_method"):
+        _save_card(session, order.buyer_id, data.get("customer"), intent["payment_method"])
+    session.flush()
+    return payment.status
+
+
+def _save_card(session: Session, buyer_id: int, customer_id: str | None, method_id) -> None:
+    if isinstance(method_id, dict):
+        method_id = method_id["id"]
+    method = card_payments.client().v1.payment_methods.retrieve(method_id).to_dict()
+    card = session.get(BuyerCard, buyer_id)
+    if card is None:
+        card = BuyerCard(buyer_id=buyer_id, customer_id=customer_id or method.get("customer"))
+        session.add(card)
+    details = method.get("card") or {}
+    card.payment_method_id = method_id
+    card.brand = (details.get("brand") or "")[:20]
+    card.last4 = (details.get("last4") or "")[:4]
+    card.saved_at = utcnow()
+
+
+def forget_card(session: Session, actor: User) -> None:
+    """The buyer removes the saved card: later orders go through the hosted page again."""
+    card = session.get(BuyerCard, actor.buyer_id)
+    if card is None or not card.payment_method_id:
+        return
+    try:
+        card_payments.client().v1.payment_methods.detach(card.payment_method_id)
+    except stripe.StripeError as error:
+        log.info("card %s not detached: %s", card.payment_method_id, error)
+    card.payment_method_id, card.brand, card.last4, card.saved_at = None, "", "", None
+    session.flush()
+
+
+def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPayment:
+    """The buyer, on the page, asks to hold the order's total on the saved card now."""
+    if actor is None or actor.buyer_id != order.buyer_id:
+        raise DomainError(_l("Este pedido no es de tu negocio."))
+    saved = saved_card(session, order.buyer_id)
+    if saved is None:
+        raise DomainError(_l("No tienes una tarjeta guardada."))
+    if not state_of(session, order).needs_payment:
+        raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
+    record = session.get(CardPayment, order.id)
+    if record is not None and record.status == CARD_REQUIRES_ACTION:
+        # Start over with the saved card: authorize() retries only after a failure.
+        record.status = CARD_FAILED
+    record = card_payments.authorize(session, order, saved.payment_method_id, saved.customer_id)
+    if record.status != CARD_AUTHORIZED:
+        raise DomainError(
+            _l(
+                "La tarjeta %(card)s no pasó: %(error)s Prueba con otra tarjeta.",
+                card=f"{saved.brand} ••{saved.last4}",
+                error=record.last_error or _("el banco pide confirmar el pago."),
+            )
+        )
+    billing = session.get(OrderBilling, order.id)
+    if billing is not None and (billing.method != METHOD_CARD or billing.hold_reason):
+        billing.method, billing.hold_reason, billing.net_days = METHOD_CARD, None, 0
+    session.flush()
+    return record
+
+
+# Standing orders ----------------------------------------------------------------------
+
+
+def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None) -> list[Order]:
+    """Bill orders the standing-order job just placed; returns those that need payment.
+
+    On account (buyer with terms): billed like a checkout. When the order would pass the
+    credit limit or an invoice is overdue, it is placed anyway (the cheese is reserved) but
+    held: it needs payment, the buyer and the promoter are told, and it is not dispatched
+    until paid by card or allowed by staff. Card buyers: billed to the card, authorised
+    off-session at confirmation; without a saved card they are asked to pay now.
+    """
+    by_buyer: dict[int, list[Order]] = defaultdict(list)
+    ids = sorted(order_ids)
+    orders = session.scalars(sa.select(Order).where(Order.id.in_(ids))) if ids else []
+    for order in orders:
+        by_buyer[order.buyer_id].append(order)
+    held: list[Order] = []
+    for buyer_id in sorted(by_buyer):
+        options = options_for(session, buyer_id)
+        for order in sorted(by_buyer[buyer_id], key=lambda o: o.id):
+            if options.terms is not None:
+                try:
+                    with session.begin_nested():
+                        credit.bill_on_account(session, buyer_id, [order], today)
+                except DomainError as error:
+                    session.add(
+                        OrderBilling(
+                            order_id=order.id,
+                            method=METHOD_ACCOUNT,
+                            net_days=options.terms.net_days,
+                            hold_reason=str(error.message)[:300],
+                        )
+                    )
+                    session.flush()
+                    notify_needs_payment(session, order, str(error.message), tell_promoters=True)
+                    held.append(order)
+            elif options.card:
+                session.add(OrderBilling(order_id=order.id, method=METHOD_CARD))
+                session.flush()
+                if options.saved is None:
+                    notify_needs_payment(
+                        session,
+                        order,
+                        _("Tus pedidos fijos se pagan con tarjeta y aún no tienes una guardada."),
+                    )
+                    held.append(order)
+    return held
