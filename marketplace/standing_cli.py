@@ -5,6 +5,7 @@ Suggested crontab (every 15 minutes; both commands are idempotent and safe to ov
     */15 * * * * cd /srv/qhatu && flask --app app standing-orders place
     */15 * * * * cd /srv/qhatu && flask --app app standing-orders remind
     * * * * *    cd /srv/qhatu && flask --app app notifications send
+    30 3 * * *   cd /srv/qhatu && flask --app app sms prune
 """
 
 from __future__ import annotations

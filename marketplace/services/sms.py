@@ -39,7 +39,9 @@ from ..models.sms import (
     SMS_UNKNOWN,
     SMS_UNREGISTERED,
     InboundSms,
+    PromoterRequest,
 )
+from ..types import utcnow
 from . import DomainError, catalog, ordering
 from . import order_states as st
 
@@ -340,3 +342,17 @@ def handle_inbound(session: Session, provider_id: str, phone: str, body: str) ->
     queue_reply(session, user, reply)
     session.flush()
     return Handled(message)
+
+
+# Requests replayed from phones --------------------------------------------------------------
+
+# How long a promoter request's key is remembered. A phone sends its offline queue as soon as
+# the connection returns; a month covers a long trip without signal many times over.
+REQUEST_KEY_DAYS = 30
+
+
+def prune_promoter_requests(session: Session, days: int = REQUEST_KEY_DAYS) -> int:
+    """Forget idempotency keys older than `days` (scheduled: `flask sms prune`)."""
+    cutoff = utcnow() - timedelta(days=days)
+    result = session.execute(sa.delete(PromoterRequest).where(PromoterRequest.created_at < cutoff))
+    return result.rowcount or 0

@@ -45,3 +45,17 @@ def receive(phone: str, provider_id: str | None, body: str) -> None:
     message = handled.message
     note = " (repeat: nothing done)" if handled.duplicate else ""
     click.echo(f"{message.outcome}{note}: {message.reply or '-'}")
+
+
+@bp.cli.command("prune")
+@click.option(
+    "--days",
+    default=sms_service.REQUEST_KEY_DAYS,
+    show_default=True,
+    help="Forget promoter request keys older than this.",
+)
+def prune(days: int) -> None:
+    """Forget old idempotency keys of promoters' requests (run it daily from cron)."""
+    removed = sms_service.prune_promoter_requests(db.session, days)
+    db.session.commit()
+    click.echo(f"promoter requests: {removed} keys older than {days} days forgotten")

@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .buyer import bp as buyer_bp
     from .media import bp as media_bp
+    from .offline import bp as offline_bp
     from .producer import bp as producer_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(media_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(sms_bp)
     init_app(app)

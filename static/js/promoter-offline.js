@@ -1,6 +1,7 @@
 /* Promoter home without a connection: a stock update or an order action made offline is kept
    in localStorage and sent when the connection returns. Each carries the idempotency key its
    form had, so a request sent twice (a retry after a timeout) is applied once by the server.
+   It also registers the service worker (/sw.js) that keeps the page itself for offline use.
    Progressive enhancement only: without this file the forms post as usual. */
 (function () {
   "use strict";
@@ -147,9 +148,26 @@
   });
 
   window.addEventListener("online", flush);
+  /* A phone may believe it is online while nothing gets through: try again now and then. */
+  setInterval(function () { if (load().length) { flush(); } }, 20000);
   window.addEventListener("offline", render);
+  /* The page may be the copy the service worker saved: give every form a key of its own so
+     that nothing queued from it is mistaken for a request the server has already applied. */
+  function freshKeys() {
+    var keys = document.querySelectorAll("form[data-offline] input[name=key]");
+    Array.prototype.forEach.call(keys, function (input) { input.value = newKey(); });
+  }
+
+  function registerWorker() {
+    if (!box || !box.dataset.sw || !("serviceWorker" in navigator)) { return; }
+    navigator.serviceWorker.register(box.dataset.sw, { scope: box.dataset.swScope })
+      .catch(function () {});
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     box = document.getElementById("offline-queue");
+    freshKeys();
     flush();
   });
+  window.addEventListener("load", registerWorker);
 })();

@@ -1,10 +1,11 @@
-"""The promoter's phone: the home page and its one-tap actions; the SMS provider's webhook."""
+"""The promoter's phone: the home page and its one-tap actions; the SMS provider's webhook;
+the service worker (public: it holds no data)."""
 
 from decimal import Decimal
 
 from marketplace.extensions import db
 from marketplace.services import delivery, ordering
-from tests.authz import PROMOTER_ONLY, PROMOTER_RECORD, Route, expect
+from tests.authz import PROMOTER_ONLY, PROMOTER_RECORD, PUBLIC, Route, expect
 
 
 def extend(world):
@@ -38,4 +39,5 @@ ROUTES = [
         for action in ("confirm", "reject", "dispatch", "deliver")
     ],
     Route("sms.inbound", UNSIGNED, "POST"),
+    Route("offline.service_worker", PUBLIC),
 ]
