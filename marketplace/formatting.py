@@ -4,7 +4,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from babel.core import UnknownLocaleError
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import format_datetime, get_locale
@@ -30,10 +33,14 @@ def cents_from_soles(value: Decimal | str) -> int:
     return int((Decimal(value) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+# Spanish numbers and dates the Peruvian way (1,234.5; 3 mar. 2026); English dates the British
+# way, day first as in Peru (3 Mar 2026); other languages their own way.
+FORMAT_LOCALES = {"es": "es_PE", "en": "en_GB"}
+
+
 def format_locale() -> str:
-    """Spanish is shown the Peruvian way (1,234.5), other languages their own way."""
     language = str(get_locale() or "es")
-    return "es_PE" if language == "es" else language
+    return FORMAT_LOCALES.get(language, language)
 
 
 def quantity(value: Decimal | None) -> str:
@@ -47,6 +54,8 @@ def lima_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """An aware UTC datetime shown in Lima time, in the user's language."""
     if value is None:
         return ""
+    if format_locale() == "en_GB":
+        return babel_format_datetime(value, fmt, tzinfo=LIMA, locale="en_GB")
     return format_datetime(value, fmt)
 
 
@@ -54,6 +63,15 @@ def lima_date(value: date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return babel_format_date(value, format=fmt, locale=format_locale())
+
+
+def word_list(items) -> str:
+    """Words joined the reader's way: 'lunes, martes y viernes' / 'Monday, Tuesday and Friday'."""
+    words = [str(item) for item in items]
+    try:
+        return format_list(words, locale=format_locale())
+    except UnknownLocaleError:
+        return format_list(words, locale="es")
 
 
 def lima_today() -> date:

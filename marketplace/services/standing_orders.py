@@ -49,12 +49,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..formatting import LIMA, lima_date, lima_datetime, money, quantity
+from ..formatting import LIMA, lima_date, lima_datetime, money, quantity, word_list
 from ..models import (
     Association,
     BuyerAddress,
@@ -202,8 +202,7 @@ def describe_schedule(schedule) -> str:
                 )
             )
         return str(_l("el día %(day)s de cada mes", day=schedule.month_day))
-    names = [str(WEEKDAY_LABELS[n]) for n in sorted(schedule.weekday_numbers)]
-    days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " " + _("y") + " " + names[-1]
+    days = word_list(WEEKDAY_LABELS[n] for n in sorted(schedule.weekday_numbers))
     if (schedule.every_weeks or 1) == 1:
         return str(_l("cada semana: %(days)s", days=days))
     return str(_l("cada %(n)s semanas: %(days)s", n=schedule.every_weeks, days=days))
@@ -497,7 +496,7 @@ def _check_schedule(schedule: Schedule, rule: DeliveryRule, now: datetime, new_s
             raise DomainError(_l("Elige al menos un día de entrega."), field="weekdays")
         offered = set(rule.weekday_numbers)
         if not set(days) <= offered:
-            names = ", ".join(str(WEEKDAY_LABELS[n]) for n in sorted(offered))
+            names = word_list(WEEKDAY_LABELS[n] for n in sorted(offered))
             raise DomainError(
                 _l("La asociación entrega en tu ciudad: %(days)s.", days=names), field="weekdays"
             )
@@ -514,10 +513,12 @@ def _check_schedule(schedule: Schedule, rule: DeliveryRule, now: datetime, new_s
     first = earliest_start(rule.lead_days, now)
     if new_start and schedule.start_date < first:
         raise DomainError(
-            _l(
-                "La asociación necesita %(days)s días para preparar el pedido: "
+            ngettext(
+                "La asociación necesita %(num)s día para preparar el pedido: "
                 "la primera entrega puede ser desde el %(date)s.",
-                days=rule.lead_days,
+                "La asociación necesita %(num)s días para preparar el pedido: "
+                "la primera entrega puede ser desde el %(date)s.",
+                rule.lead_days,
                 date=lima_date(first, "long"),
             ),
             field="start_date",
