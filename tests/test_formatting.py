@@ -60,6 +60,8 @@ def test_translated_messages_work_outside_a_request(app):
 def test_english_dates_are_british_and_lists_read_naturally(app):
     from datetime import date
 
+    from flask_babel import force_locale
+
     from marketplace.formatting import lima_date, word_list
 
     moment = datetime(2026, 3, 3, 15, 5, tzinfo=UTC)
@@ -67,5 +69,5 @@ def test_english_dates_are_british_and_lists_read_naturally(app):
         assert lima_date(date(2026, 3, 3), "long") == "3 March 2026"
         assert lima_datetime(moment, "medium") == "3 Mar 2026, 10:05:00"
         assert word_list(["Monday", "Tuesday", "Friday"]) == "Monday, Tuesday and Friday"
-    with app.test_request_context():
+    with app.test_request_context(headers={"Cookie": "lang=es"}), force_locale("es"):
         assert word_list(["lunes", "viernes"]) == "lunes y viernes"
