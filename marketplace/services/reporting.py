@@ -30,10 +30,11 @@ association or one buyer with `dataclasses.replace(filters, association_id=...)`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -115,7 +116,7 @@ def _month_start(day: date, back: int = 0) -> date:
     return date(month // 12, month % 12 + 1, 1)
 
 
-def _month_end(day: date) -> date:
+def month_end(day: date) -> date:
     return _month_start(day, -1) - timedelta(days=1)
 
 
@@ -137,13 +138,13 @@ class Filters:
     def for_period(cls, preset: str, today: date | None = None, **scope) -> Filters:
         today = today or lima_today()
         if preset == "3m":
-            start, end = _month_start(today, 2), _month_end(today)
+            start, end = _month_start(today, 2), month_end(today)
         elif preset == "year":
             start, end = date(today.year, 1, 1), date(today.year, 12, 31)
         elif preset == "12m":
-            start, end = _month_start(today, 11), _month_end(today)
+            start, end = _month_start(today, 11), month_end(today)
         else:
-            preset, start, end = "month", _month_start(today), _month_end(today)
+            preset, start, end = "month", _month_start(today), month_end(today)
         return cls(start=start, end=end, preset=preset, **scope)
 
     @property
@@ -162,7 +163,7 @@ class Filters:
     @property
     def whole_months(self) -> int | None:
         """How many calendar months the period spans exactly, if it is whole months."""
-        if self.start.day != 1 or self.end != _month_end(self.end):
+        if self.start.day != 1 or self.end != month_end(self.end):
             return None
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
@@ -376,7 +377,7 @@ def _income(d):
     return d.c.value - share
 
 
-def _kg(millionths) -> Decimal:
+def kg_from_millionths(millionths) -> Decimal:
     return (Decimal(int(millionths or 0)) / MILLION).quantize(Decimal("0.001"))
 
 
@@ -450,7 +451,7 @@ def _totals_by_period(session: Session, periods: list[Filters], f: Filters) -> l
         t = result[int(period)]
         t.value_cents, t.deductions_cents = int(value), int(deductions)
         t.income_cents = t.value_cents - t.deductions_cents
-        t.kg, t.orders, t.buyers = _kg(kg), int(orders), int(buyers)
+        t.kg, t.orders, t.buyers = kg_from_millionths(kg), int(orders), int(buyers)
         t.associations, t.on_time = int(associations), int(on_time)
     # Member families of the associations that delivered in each period.
     per_association = (
@@ -488,14 +489,21 @@ def _totals_by_period(session: Session, periods: list[Filters], f: Filters) -> l
     )
     for index, ordered_kg, delivered_kg in session.execute(_scoped(query, f)):
         if index is not None:
-            result[int(index)].ordered_kg = _kg(ordered_kg)
-            result[int(index)].answered_kg = _kg(delivered_kg)
+            result[int(index)].ordered_kg = kg_from_millionths(ordered_kg)
+            result[int(index)].answered_kg = kg_from_millionths(delivered_kg)
     # Agreements and standing orders in force at some time in each period.
-    agreement_counts = [
-        sa.func.count(sa.case((_agreement_overlaps(p), Agreement.id), else_=None)) for p in periods
-    ]
-    query = sa.select(*agreement_counts).where(_agreement_accepted())
-    counts = session.execute(_scoped_agreements(query, f, Agreement)).one()
+    # A renewal is a new version of the same agreement: count buyer-association pairs.
+    pairs = sa.select(
+        *(
+            sa.func.max(sa.case((_agreement_overlaps(p), 1), else_=0)).label(f"p{i}")
+            for i, p in enumerate(periods)
+        )
+    ).where(_agreement_accepted())
+    pairs = _scoped_agreements(pairs, f, Agreement)
+    pairs = pairs.group_by(Agreement.buyer_id, Agreement.association_id).subquery()
+    counts = session.execute(
+        sa.select(*(sa.func.coalesce(sa.func.sum(c), 0) for c in pairs.c))
+    ).one()
     for t, count in zip(result, counts, strict=True):
         t.agreements = int(count)
     standing_counts = [
@@ -690,14 +698,14 @@ def series(session: Session, filters: Filters, grain: str | None = None) -> Seri
         for p in (points[int(bucket)], own[int(bucket)]):
             p.value_cents += int(value)
             p.income_cents += int(income)
-            p.kg += _kg(kg)
+            p.kg += kg_from_millionths(kg)
             p.orders += int(orders)
     ordered = dict(sorted(by_association.items(), key=lambda item: names[item[0]]))
     return Series(grain, points, ordered, names)
 
 
 def _bucket_end(start: date, grain: str) -> date:
-    return start + timedelta(days=6) if grain == "week" else _month_end(start)
+    return start + timedelta(days=6) if grain == "week" else month_end(start)
 
 
 def income_by_month(session: Session, filters: Filters) -> list[Point]:
@@ -760,7 +768,7 @@ def by_association(session: Session, filters: Filters) -> list[Row]:
             families=int(r[2] or 0),
             value_cents=int(r[3]),
             income_cents=int(r[4]),
-            kg=_kg(r[5]),
+            kg=kg_from_millionths(r[5]),
             orders=int(r[6]),
             buyers=int(r[7]),
         )
@@ -794,7 +802,7 @@ def by_buyer(session: Session, filters: Filters) -> list[Row]:
             detail=f"{r[2]}/{r[3]}",
             value_cents=int(r[4]),
             income_cents=int(r[5]),
-            kg=_kg(r[6]),
+            kg=kg_from_millionths(r[6]),
             orders=int(r[7]),
         )
         for r in rows
@@ -837,7 +845,7 @@ def by_product(session: Session, filters: Filters) -> list[Row]:
             unit=r[2],
             detail=f"{r[3]}/{r[4]}",
             value_cents=int(r[5] or 0),
-            kg=_kg(r[6]),
+            kg=kg_from_millionths(r[6]),
             quantity=(Decimal(int(r[7] or 0)) / 1000).quantize(Decimal("0.001")),
             orders=int(r[8]),
         )
@@ -957,15 +965,15 @@ def by_agreement(session: Session, filters: Filters) -> list[AgreementRow]:
     for agreement, buyer_name, association_name in found:
         months = []
         for index, first in enumerate(starts):
-            last = _month_end(first)
+            last = month_end(first)
             if last < agreement.start_date or (agreement.end_date and first > agreement.end_date):
                 continue
             volume = MonthVolume(first.year, first.month, agreement.committed_kg_per_month)
             cell = cells.get((agreement.id, index))
             if cell:
-                volume.ordered_kg = _kg(cell[0])
+                volume.ordered_kg = kg_from_millionths(cell[0])
                 volume.ordered_cents = int(cell[1] or 0)
-                volume.delivered_kg = _kg(cell[2])
+                volume.delivered_kg = kg_from_millionths(cell[2])
                 volume.delivered_cents = int(cell[3] or 0)
             months.append(volume)
         result.append(
@@ -995,28 +1003,20 @@ class LinePage:
     pages: int
     count: int
     totals: Totals
+    mode: str = "delivered"
 
 
-LINE_COLUMNS = (
-    "order_id",
-    "delivered_at",
-    "delivery_date",
-    "buyer",
-    "association",
-    "product",
-    "unit",
-    "quantity",
-    "delivered_quantity",
-    "kg",
-    "value_cents",
-)
+LINE_MODES = ("delivered", "due")  # due: orders answered with a delivery date in the period
 
 
-def _lines_query(f: Filters):
+def _lines_query(f: Filters, mode: str = "delivered"):
     kg = _raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)
+    ordered_kg = _raw(OrderLine.quantity) * _raw(OrderLine.weight_per_unit_kg)
+    delivered = Order.status == st.DELIVERED
     query = (
         sa.select(
             Order.id.label("order_id"),
+            Order.status,
             Order.delivered_at,
             Order.delivery_date,
             Buyer.trade_name.label("buyer"),
@@ -1025,40 +1025,61 @@ def _lines_query(f: Filters):
             OrderLine.unit,
             OrderLine.quantity,
             OrderLine.delivered_quantity,
-            kg.label("kg"),
-            OrderLine.delivered_total_cents.label("value_cents"),
+            ordered_kg.label("ordered_kg"),
+            sa.case((delivered, kg), else_=0).label("kg"),
+            sa.case((delivered, OrderLine.delivered_total_cents), else_=0).label("value_cents"),
         )
         .select_from(Order)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Association, Association.id == Order.association_id)
-        .where(_delivered_between(f.start_utc, f.end_utc))
     )
-    # _scoped joins Buyer itself for the kind filter; otherwise join it here.
-    if f.buyer_kind:
-        query = _scoped(query, f)
+    if mode == "due":
+        query = query.where(
+            Order.status.in_(ANSWERED_STATUSES),
+            Order.delivery_date >= f.start,
+            Order.delivery_date <= f.end,
+        )
+        order = (Order.delivery_date, Order.id, OrderLine.id)
     else:
-        query = _scoped(query.join(Buyer, Buyer.id == Order.buyer_id), f)
-    return query.order_by(Order.delivered_at, Order.id, OrderLine.id)
+        query = query.where(_delivered_between(f.start_utc, f.end_utc))
+        order = (Order.delivered_at, Order.id, OrderLine.id)
+    # _scoped joins Buyer itself for the kind filter; otherwise join it here.
+    if not f.buyer_kind:
+        query = query.join(Buyer, Buyer.id == Order.buyer_id)
+    return _scoped(query, f).order_by(*order)
 
 
-def line_page(session: Session, filters: Filters, page: int = 1) -> LinePage:
-    """One page of the delivered order lines behind the figures, and the sums of all."""
+def line_page(session: Session, filters: Filters, page: int = 1, mode: str = "delivered"):
+    """One page of the order lines behind the figures, and the sums of all of them."""
     t = totals(session, filters)
     count = session.scalar(
-        sa.select(sa.func.count()).select_from(_lines_query(filters).order_by(None).subquery())
+        sa.select(sa.func.count()).select_from(
+            _lines_query(filters, mode).order_by(None).subquery()
+        )
     )
     pages = max(1, -(-int(count) // PAGE_SIZE))
     page = min(max(1, page), pages)
-    lines = session.execute(
-        _lines_query(filters).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return LinePage(lines, page, pages, int(count), t)
+    rows = session.execute(
+        _lines_query(filters, mode).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    )
+    lines = [
+        SimpleNamespace(
+            **{
+                **row._mapping,
+                "kg": kg_from_millionths(row.kg),
+                "ordered_kg": kg_from_millionths(row.ordered_kg),
+            }
+        )
+        for row in rows
+    ]
+    return LinePage(lines, page, pages, int(count), t, mode)
 
 
-def iter_lines(session: Session, filters: Filters, batch: int = 1000) -> Iterator:
+def iter_lines(session: Session, filters: Filters, mode: str = "delivered", batch: int = 1000):
     """Every line behind the figures, fetched in batches (a server-side cursor where the
     database has one), for streaming exports."""
     result = session.execute(
-        _lines_query(filters), execution_options={"yield_per": batch, "stream_results": True}
+        _lines_query(filters, mode),
+        execution_options={"yield_per": batch, "stream_results": True},
     )
     yield from result
