@@ -1,0 +1,115 @@
+"""What a buyer paid for what was delivered, with IGV as it was invoiced: per Lima month and
+per association, refunds taken off.
+
+The figures `services.reporting` defines are before IGV (what producers sell). The buyer pays
+the order's delivered subtotal plus the IGV computed once on it (`delivered_igv_cents`), and
+gets back any refund. An order counts in the Lima month it was delivered, as in reporting;
+its refunds count with it, whenever they were made. Samples are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import Association, LedgerEntry, Order
+from ..models.orders import SOURCE_SAMPLE
+from ..models.payments import ENTRY_REFUND
+from .reporting import Filters, _bucket_case, _bucket_starts, _delivered_between, lima_date
+
+
+@dataclass
+class Spend:
+    subtotal_cents: int = 0  # delivered value before IGV
+    igv_cents: int = 0
+    refunds_cents: int = 0
+    orders: int = 0
+
+    @property
+    def total_cents(self) -> int:
+        """Delivered value with IGV: what the invoices ask."""
+        return self.subtotal_cents + self.igv_cents
+
+    @property
+    def net_cents(self) -> int:
+        """What the buyer ends up paying: with IGV, less refunds."""
+        return self.total_cents - self.refunds_cents
+
+    def add(self, other: Spend) -> None:
+        self.subtotal_cents += other.subtotal_cents
+        self.igv_cents += other.igv_cents
+        self.refunds_cents += other.refunds_cents
+        self.orders += other.orders
+
+
+@dataclass
+class MonthSpend(Spend):
+    month: date = date.min  # its first day
+
+
+@dataclass
+class AssociationSpend(Spend):
+    association_id: int = 0
+    name: str = ""
+
+
+@dataclass
+class BuyerSpend:
+    filters: Filters
+    months: list[MonthSpend]  # every month of the period, oldest first
+    associations: list[AssociationSpend]  # most spent first
+    total: Spend = field(default_factory=Spend)
+
+
+def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
+    """The buyer's spend in the period by month and by association: one GROUP BY query.
+
+    `filters` must name the buyer (`buyer_id`); whole months read best.
+    """
+    if filters.buyer_id is None:
+        raise ValueError("buyer_spend needs filters scoped to one buyer")
+    starts = _bucket_starts(filters, "month")
+    refunds = (
+        sa.select(sa.func.coalesce(-sa.func.sum(LedgerEntry.amount_cents), 0))
+        .where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == ENTRY_REFUND)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+    month = _bucket_case(lima_date(Order.delivered_at), starts).label("month")
+    query = (
+        sa.select(
+            month,
+            Association.id,
+            Association.name,
+            sa.func.sum(Order.delivered_subtotal_cents),
+            sa.func.sum(Order.delivered_igv_cents),
+            sa.func.sum(refunds),
+            sa.func.count(),
+        )
+        .join(Association, Association.id == Order.association_id)
+        .where(
+            Order.buyer_id == filters.buyer_id,
+            Order.source != SOURCE_SAMPLE,
+            _delivered_between(filters.start_utc, filters.end_utc),
+        )
+        .group_by(month, Association.id, Association.name)
+    )
+    if filters.association_id is not None:
+        query = query.where(Order.association_id == filters.association_id)
+    months = [MonthSpend(month=start) for start in starts]
+    by_association: dict[int, AssociationSpend] = {}
+    result = BuyerSpend(filters, months, [])
+    for index, association_id, name, subtotal, igv, refunded, orders in session.execute(query):
+        cell = Spend(int(subtotal or 0), int(igv or 0), int(refunded or 0), int(orders))
+        months[int(index)].add(cell)
+        by_association.setdefault(
+            association_id, AssociationSpend(association_id=association_id, name=name)
+        ).add(cell)
+        result.total.add(cell)
+    result.associations = sorted(
+        by_association.values(), key=lambda a: (-a.net_cents, a.name, a.association_id)
+    )
+    return result

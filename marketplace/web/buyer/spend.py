@@ -1,0 +1,34 @@
+"""The buyer's spend: per month and per association, with IGV as invoiced, and its standing
+orders at a glance."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+
+from ...extensions import db
+from ...formatting import lima_today
+from ...permissions import buyer_required
+from ...services import spend as spending
+from ...services import standing_orders as so
+from ...types import utcnow
+from ..producer.figures import last_months
+from . import bp
+
+MONTHS = 12  # this month and the eleven before
+
+
+@bp.route("/spend")
+@buyer_required
+def spend():
+    period = last_months(lima_today(), MONTHS, buyer_id=current_user.buyer_id)
+    standing = so.list_standing_orders(db.session, buyer_id=current_user.buyer_id)
+    return render_template(
+        "buyer/spend.html",
+        spend=spending.buyer_spend(db.session, period),
+        standing_orders=standing,
+        next_dates=so.next_delivery_dates(db.session, standing, utcnow()),
+        describe=so.describe_schedule,
+        labels=so.STATUS_LABELS,
+        tones=so.STATUS_TONES,
+    )
