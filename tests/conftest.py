@@ -18,6 +18,7 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 from . import factories
+from .stripe_fakes import fake_checkout, localstripe, stripe_config  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 

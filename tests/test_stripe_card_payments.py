@@ -1,10 +1,6 @@
 """Card payments against localstripe (a fake Stripe on loopback): hold the order total,
 capture what was delivered, declines, 3-D Secure, refunds bounded by the capture."""
 
-import asyncio
-import socket
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -20,34 +16,8 @@ from marketplace.models.payments import (
 from marketplace.services import DomainError, card_payments, ordering
 from tests.services.test_invoicing import market, place
 
-localstripe_server = pytest.importorskip("localstripe.server")
-web = pytest.importorskip("aiohttp.web")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def localstripe():
-    """localstripe served on 127.0.0.1 only, in a daemon thread, for this module."""
-    port = free_port()
-    ready = threading.Event()
-
-    def serve():
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        runner = web.AppRunner(localstripe_server.app)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=serve, daemon=True).start()
-    assert ready.wait(10), "localstripe did not start"
-    return f"http://127.0.0.1:{port}"
+pytest.importorskip("localstripe.server")
+pytest.importorskip("aiohttp.web")
 
 
 @pytest.fixture

@@ -175,7 +175,9 @@ def release(session: Session, order: Order) -> CardPayment | None:
     return record
 
 
-def refund(session: Session, order: Order, amount_cents: int, reason: str = "") -> CardPayment:
+def refund(
+    session: Session, order: Order, amount_cents: int, reason: str = "", actor=None
+) -> CardPayment:
     """Give back part or all of what was captured; never more."""
     from .payouts import record_refund
 
@@ -193,7 +195,7 @@ def refund(session: Session, order: Order, amount_cents: int, reason: str = "") 
     )
     record.refunded_cents += amount_cents
     record.updated_at = utcnow()
-    record_refund(session, None, order, amount_cents, reason or order.number)
+    record_refund(session, actor, order, amount_cents, reason or order.number)
     session.flush()
     return record
 

@@ -138,6 +138,8 @@ class State:
     allowed_by: User | None = None
     allowed_at: object = None
     card: CardPayment | None = None
+    pay_url: str | None = None  # set by the web layer for whoever may act on it
+    manage_url: str | None = None
 
     @property
     def dispatch_allowed(self) -> bool:
@@ -173,6 +175,10 @@ def state_of(session: Session, order: Order) -> State:
         return State(METHOD_CARD, label, "ok", False, card=card, **allowed)
     if order.status in st.FINAL_STATUSES:
         return State(METHOD_CARD, _("Tarjeta: sin cobro"), "ok", False, card=card, **allowed)
+    if card is None and order.status == st.PLACED and saved_card(session, order.buyer_id):
+        return State(
+            METHOD_CARD, _("Tarjeta guardada: se reserva al confirmar"), "ok", False, **allowed
+        )
     if card is None:
         reason = _("El cliente aún no pagó con tarjeta.")
     elif card.status == CARD_REQUIRES_ACTION:
@@ -212,13 +218,18 @@ def allow_dispatch_unpaid(session: Session, actor: User, order: Order) -> OrderB
     return billing
 
 
-def waiting_orders(session: Session) -> list[tuple[Order, State]]:
+def waiting_for_buyer(session: Session, buyer_id: int) -> list[tuple[Order, State]]:
+    """The buyer's open orders that need payment, earliest delivery first."""
+    return [(o, s) for o, s in waiting_orders(session, buyer_id) if s.needs_payment]
+
+
+def waiting_orders(session: Session, buyer_id: int | None = None) -> list[tuple[Order, State]]:
     """Open orders that need payment or have no way to pay arranged (staff's list)."""
     card_unpaid = sa.and_(
         OrderBilling.method == METHOD_CARD,
         sa.or_(CardPayment.order_id.is_(None), CardPayment.status.not_in((CARD_AUTHORIZED,))),
     )
-    orders = session.scalars(
+    orders = (
         sa.select(Order)
         .outerjoin(OrderBilling, OrderBilling.order_id == Order.id)
         .outerjoin(CardPayment, CardPayment.order_id == Order.id)
@@ -233,7 +244,9 @@ def waiting_orders(session: Session) -> list[tuple[Order, State]]:
         )
         .order_by(Order.delivery_date, Order.id)
     )
-    return [(order, state_of(session, order)) for order in orders]
+    if buyer_id is not None:
+        orders = orders.where(Order.buyer_id == buyer_id)
+    return [(order, state_of(session, order)) for order in session.scalars(orders)]
 
 
 # Telling people -----------------------------------------------------------------------
@@ -523,10 +536,11 @@ def forget_card(session: Session, actor: User) -> None:
     card = session.get(BuyerCard, actor.buyer_id)
     if card is None or not card.payment_method_id:
         return
-    try:
-        card_payments.client().v1.payment_methods.detach(card.payment_method_id)
-    except stripe.StripeError as error:
-        log.info("card %s not detached: %s", card.payment_method_id, error)
+    if card_payments.enabled():
+        try:
+            card_payments.client().v1.payment_methods.detach(card.payment_method_id)
+        except stripe.StripeError as error:
+            log.info("card %s not detached: %s", card.payment_method_id, error)
     card.payment_method_id, card.brand, card.last4, card.saved_at = None, "", "", None
     session.flush()
 
@@ -556,6 +570,41 @@ def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPaym
     billing = session.get(OrderBilling, order.id)
     if billing is not None and (billing.method != METHOD_CARD or billing.hold_reason):
         billing.method, billing.hold_reason, billing.net_days = METHOD_CARD, None, 0
+    session.flush()
+    return record
+
+
+# Refunds ------------------------------------------------------------------------------
+
+
+def refund_order(
+    session: Session, actor: User, order: Order, amount_cents: int, reason: str
+) -> CardPayment:
+    """Staff give back part or all of a captured card payment (a delivery found short or
+    spoiled): through Stripe, never more than captured, with its entry in the association's
+    ledger; the buyer is told."""
+    if actor is None or not actor.is_staff:
+        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
+    if not card_payments.enabled():
+        raise DomainError(_l("El pago con tarjeta no está disponible."), field="amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
+    record = card_payments.refund(session, order, int(amount_cents), reason[:120], actor=actor)
+    for user in buyer_users(session, order.buyer_id):
+        with force_locale(user.locale or _default_locale()):
+            subject = _(
+                "Devolución de %(amount)s por el pedido %(number)s",
+                amount=money(amount_cents),
+                number=order.number,
+            )
+            body = _(
+                "Devolvimos %(amount)s a tu tarjeta por el pedido %(number)s. Motivo: %(reason)s",
+                amount=money(amount_cents),
+                number=order.number,
+                reason=reason,
+            )
+        enqueue(session, user, "order_refund", subject, body, order_id=order.id)
     session.flush()
     return record
 

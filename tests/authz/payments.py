@@ -4,8 +4,18 @@ overdue invoices and association ledgers."""
 from decimal import Decimal
 
 from marketplace.extensions import db
+from marketplace.models import CardCheckout
 from marketplace.services import credit, delivery, ordering
-from tests.authz import BUYER_ONLY, BUYER_RECORD, PROMOTER_ONLY, PUBLIC, STAFF_ONLY, Route
+from tests.authz import (
+    BUYER_ONLY,
+    BUYER_RECORD,
+    LOGIN,
+    PROMOTER_ONLY,
+    PUBLIC,
+    STAFF_ONLY,
+    Route,
+    expect,
+)
 
 
 def extend(world):
@@ -28,10 +38,26 @@ def extend(world):
 
     world.invoice = invoiced(world.users["buyer"], world.address)
     world.other_invoice = invoiced(world.users["other_buyer"], world.other_address)
+    # A hosted card page the buyer came back from (already recorded: no call to Stripe).
+    db.session.add(
+        CardCheckout(
+            id="cs_test_authz",
+            order_id=world.invoice.order_id,
+            buyer_id=world.invoice.buyer_id,
+            amount_cents=world.invoice.total_cents,
+            url="http://127.0.0.1/pay/cs_test_authz",
+            status="complete",
+        )
+    )
+    db.session.flush()
 
 
 def invoice(world):
     return {"invoice_id": world.invoice.id}
+
+
+def paid_order(world):
+    return {"order_id": world.invoice.order_id}
 
 
 def buyer(world):
@@ -58,6 +84,22 @@ ROUTES = [
     Route("staff.association_ledger", STAFF_ONLY, kwargs=association),
     Route("staff.association_fee", STAFF_ONLY, "POST", kwargs=association),
     Route("staff.association_payout", STAFF_ONLY, "POST", kwargs=association),
+]
+
+# Paying an order: the buyer pays its own orders; staff manage payments of any order.
+BACK_FROM_CHECKOUT = expect(anon=LOGIN, other_buyer=404, promoter=403, staff=403)
+ROUTES += [
+    Route("buyer.order_pay", BUYER_RECORD, kwargs=paid_order),
+    Route("buyer.order_pay_checkout", BUYER_RECORD, "POST", kwargs=paid_order),
+    Route("buyer.order_pay_saved", BUYER_RECORD, "POST", kwargs=paid_order),
+    Route(
+        "buyer.card_return", BACK_FROM_CHECKOUT, kwargs=lambda w: {"session_id": "cs_test_authz"}
+    ),
+    Route("buyer.card_forget", BUYER_ONLY, "POST"),
+    Route("staff.payments_waiting", STAFF_ONLY),
+    Route("staff.order_payment", STAFF_ONLY, kwargs=paid_order),
+    Route("staff.order_refund", STAFF_ONLY, "POST", kwargs=paid_order),
+    Route("staff.order_allow_dispatch", STAFF_ONLY, "POST", kwargs=paid_order),
 ]
 
 # The webhook is public: an unsigned POST is refused with 400 whoever sends it.

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("buyer", __name__)
 
-from . import agreements, cart, invoices, orders, routes, spend, standing_orders  # noqa: E402,F401  (route modules attach to bp; add yours here)
+from . import agreements, cart, invoices, orders, payments, routes, spend, standing_orders  # noqa: E402,F401  (route modules attach to bp; add yours here)

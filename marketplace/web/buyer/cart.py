@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 
+import stripe
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ...extensions import db
 from ...formatting import lima_date
 from ...models import Product
+from ...models.payments import METHOD_ACCOUNT, METHOD_CARD
 from ...permissions import buyer_required, get_or_404
-from ...services import DomainError, ordering
+from ...services import DomainError, order_payments, ordering
 from ...services.stock import InsufficientStock
 from ..auth.routes import safe_next
 from ..htmx import is_partial_request, render
 from ..public.labels import city_label
 from . import bp
+from .payments import redirect_to_checkout
 
 CART_CHANGED = "cartChanged"  # HX-Trigger event the nav badge listens for
 
@@ -110,12 +113,30 @@ def date_choices(group: ordering.CartGroup) -> list[SelectChoice]:
     ]
 
 
+def payment_choices(options: order_payments.Options) -> list[SelectChoice]:
+    labels = {
+        METHOD_ACCOUNT: _l("A crédito: factura a %(days)d días", days=options.terms.net_days)
+        if options.terms
+        else "",
+        METHOD_CARD: _l("Tarjeta (%(card)s)", card=f"{options.saved.brand} ••{options.saved.last4}")
+        if options.saved
+        else _l("Tarjeta: pagas en la página segura de Stripe"),
+    }
+    return [SelectChoice(m, labels[m]) for m in options.methods]
+
+
 def checkout_form_for(view: ordering.CartView, formdata=None):
-    """The checkout form: a token, the cart's fingerprint, and a date and address per group."""
+    """The checkout form: a token, the cart's fingerprint, a date and address per group, and
+    how to pay (on account with credit terms, card when Stripe is configured)."""
+    options = order_payments.options_for(db.session, current_user.buyer_id)
 
     class CheckoutForm(FlaskForm):
         checkout_token = HiddenField()
         fingerprint = HiddenField()
+        payment_method = RadioField(
+            _l("Forma de pago"), choices=payment_choices(options), validate_choice=False
+        )
+        save_card = BooleanField(_l("Guardar la tarjeta para mis próximos pedidos"), default=True)
 
     address_choices = [SelectChoice(str(a.id), f"{a.label} · {a.address}") for a in view.addresses]
     for group in view.groups:
@@ -131,9 +152,11 @@ def checkout_form_for(view: ordering.CartView, formdata=None):
             SelectField(_l("Dirección de entrega"), choices=address_choices, validate_choice=False),
         )
     form = CheckoutForm() if formdata is None else CheckoutForm(formdata=formdata)
+    form.options = options
     if not form.is_submitted():
         form.checkout_token.data = view.cart.checkout_token if view.cart else ""
         form.fingerprint.data = view.fingerprint
+        form.payment_method.data = options.default
         for group in view.groups:
             aid = group.association.id
             served = [a for a in view.addresses if group.dates_by_city.get(a.city)]
@@ -245,6 +268,7 @@ def checkout():
             choices,
             form.checkout_token.data,
             form.fingerprint.data or None,
+            payment_method=form.payment_method.data or None,
         )
         db.session.commit()
     except InsufficientStock as error:
@@ -268,8 +292,20 @@ def checkout():
     except DomainError as error:
         db.session.rollback()
         view = current_view()
+        if error.field == "payment_method":
+            form = checkout_form_for(view, request.form)
+            form.payment_method.errors = [error.message]
+            return render_cart(view, form, 409)
         return render_cart(view, checkout_form_for(view), 409, message=error.message)
     numbers = ", ".join(o.number for o in orders)
+    states = [(o, order_payments.state_of(db.session, o)) for o in orders]
+    to_pay = [o for o, s in states if s.needs_payment and s.method == METHOD_CARD]
+    if to_pay:
+        try:
+            return redirect_to_checkout(to_pay[0], bool(form.save_card.data))
+        except (DomainError, stripe.StripeError):
+            db.session.rollback()
+            return redirect(url_for("buyer.order_pay", order_id=to_pay[0].id), code=303)
     flash(
         ngettext(
             "Pedido %(numbers)s enviado a la asociación.",
@@ -279,4 +315,8 @@ def checkout():
         ),
         "success",
     )
+    if any(s.method == METHOD_CARD for _o, s in states):
+        flash(_("Reservaremos el pago en tu tarjeta cuando la asociación confirme."), "info")
+    elif not any(s.method for _o, s in states):
+        flash(_("El equipo de Qhatu te contactará para coordinar el pago."), "info")
     return redirect(url_for("buyer.orders"), code=303)

@@ -1,0 +1,98 @@
+"""Staff and the payment of one order: orders waiting for payment, letting one leave unpaid,
+and refunds of card payments."""
+
+import stripe
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from ...extensions import db
+from ...formatting import cents_from_soles
+from ...models import Order
+from ...permissions import get_or_404, staff_required
+from ...services import DomainError, order_payments, ordering
+from . import bp
+from .payments import _add_error
+
+
+class RefundForm(FlaskForm):
+    amount = DecimalField(
+        _l("Monto a devolver (S/)"), places=2, validators=[InputRequired(), NumberRange(min=0.01)]
+    )
+    reason = StringField(
+        _l("Motivo (el cliente lo leerá)"), validators=[InputRequired(), Length(max=120)]
+    )
+
+
+@bp.route("/payments/waiting")
+@staff_required
+def payments_waiting():
+    return render_template(
+        "payments/staff_waiting.html", rows=order_payments.waiting_orders(db.session)
+    )
+
+
+def _order_page(order: Order, refund_form=None, status=200):
+    return (
+        render_template(
+            "payments/staff_order.html",
+            order=ordering.order_with_details(db.session, order.id),
+            state=order_payments.state_of(db.session, order),
+            refund_form=refund_form or RefundForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/orders/<int:order_id>/payment")
+@staff_required
+def order_payment(order_id: int):
+    return _order_page(get_or_404(Order, order_id))
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+@staff_required
+def order_refund(order_id: int):
+    order = get_or_404(Order, order_id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return _order_page(order, form, 422)
+    amount = cents_from_soles(form.amount.data)
+    try:
+        order_payments.refund_order(db.session, current_user, order, amount, form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        _add_error(form, error, "amount")
+        return _order_page(order, form, 409)
+    except stripe.StripeError:
+        db.session.rollback()
+        form.amount.errors = [
+            _("Stripe no respondió; la devolución no se hizo. Inténtalo de nuevo.")
+        ]
+        return _order_page(order, form, 502)
+    flash(_("Devolución registrada y enviada a la tarjeta del cliente."), "success")
+    return redirect(url_for("staff.order_payment", order_id=order.id), code=303)
+
+
+@bp.route("/orders/<int:order_id>/allow-dispatch", methods=["POST"])
+@staff_required
+def order_allow_dispatch(order_id: int):
+    order = get_or_404(Order, order_id)
+    if not FlaskForm().validate_on_submit():
+        return _order_page(order, status=400)
+    try:
+        order_payments.allow_dispatch_unpaid(db.session, current_user, order)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("staff.order_payment", order_id=order.id), code=303)
+    flash(
+        _("La asociación ya puede despachar el pedido %(number)s.", number=order.number), "success"
+    )
+    return redirect(url_for("staff.order_payment", order_id=order.id), code=303)
