@@ -2,6 +2,7 @@
 takes it (a local fake) and holds the total in localstripe, confirmation authorises saved
 cards, delivery captures what was delivered, staff refund; unpaid orders wait for payment."""
 
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -316,3 +317,20 @@ def test_another_buyer_cannot_come_back_on_my_checkout(app, w, fake_checkout):
     other = as_user(app, w.other_buyer_user)
     assert other.get(path_of(back)).status_code == 404
     assert db.session.get(CardPayment, last_order().id) is None
+
+
+def test_on_account_refusal_shows_at_the_payment_choice_and_card_still_works(app, w):
+    credit.grant_terms(db.session, w.staff, w.buyer.id, 15, 10_00)  # S/ 10 of credit
+    db.session.commit()
+    buyer = as_user(app, w.buyer_user)
+    add(buyer, w.cheese, "4")
+    data = checkout_form(buyer)
+    refused = buyer.post("/buyer/checkout", data=data | {"payment_method": "account"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert re.search(r'id="payment_method-err"[^>]*>[^<]*supera tu línea de crédito', page)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+    paid_by_card = buyer.post("/buyer/checkout", data=data | {"payment_method": "card"})
+    assert paid_by_card.status_code == 303 and "/pay/cs_" in paid_by_card.location
+    assert db.session.get(OrderBilling, last_order().id).method == "card"
