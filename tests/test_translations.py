@@ -1,4 +1,5 @@
-"""The English catalog: every Spanish string translated, placeholders intact, pages in English."""
+"""The catalogs: every Spanish string translated into English, every string a promoter can meet
+translated into Quechua too, placeholders intact, pages in English."""
 
 import html
 import os
@@ -8,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -29,6 +31,29 @@ POT = ROOT / "translations" / "messages.pot"
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 
+# Every screen, message and form error a promoter can meet: these must be in Quechua and
+# English (the issue of the promoter's phone). Globs relative to the project folder.
+PROMOTER_SOURCES = [
+    "templates/producer/**/*.html",
+    "templates/base.html",  # the layout: navigation, language switch, footer
+    "templates/buyer/_order_macros.html",  # order details on the promoter's order page
+    "templates/staff/agreements/_macros.html",  # agreement details on the promoter's page
+    "templates/payments/producer_ledger.html",
+    "templates/payments/_ledger.html",
+    "templates/errors/*.html",
+    "templates/auth/login.html",
+    "templates/auth/account.html",
+    "templates/auth/accept_invite.html",  # how a promoter first gets in
+    "marketplace/web/producer/*.py",  # views, flash messages and forms
+    "marketplace/web/auth/forms.py",  # login, account and invitation form errors
+    "marketplace/web/public/labels.py",  # units, cities, weekdays
+    "marketplace/services/catalog.py",  # product, stock, profile and delivery-day errors
+    "marketplace/services/stock.py",
+    "marketplace/services/order_states.py",  # order statuses and refused transitions
+    "marketplace/services/photos.py",
+    "marketplace/services/sms.py",  # SMS replies and the SMS help
+]
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
 # printf placeholders (%%, %s, %(name)s), format fields ({name}), HTML entities and tags.
 PLACEHOLDER = re.compile(r"%%|%\(\w+\)[sdif]|%[sdif]|\{\w*\}|&#?\w+;|<[^>]+>")
 
@@ -93,6 +118,57 @@ def test_translations_keep_placeholders_and_edges(catalog):
             trail = source[len(source.rstrip()) :]
             if not (translation.startswith(lead) and translation.endswith(trail)):
                 broken.append(f"leading/trailing spaces differ: {source!r} -> {translation!r}")
+    assert not broken, "\n".join(broken)
+
+
+def promoter_strings() -> dict[str, set[str]]:
+    """msgid (the singular of a plural) -> the promoter files it appears in."""
+    found: dict[str, set[str]] = {}
+    for pattern in PROMOTER_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            method = "jinja2" if path.suffix == ".html" else "python"
+            for _lineno, message, _comments, _context in extract_from_file(
+                method, path, keywords=KEYWORDS
+            ):
+                key = message if isinstance(message, str) else message[0]
+                found.setdefault(key, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def find(catalog, msgid: str):
+    message = catalog.get(msgid)
+    if message is None:  # a plural entry is stored under (singular, plural)
+        message = next((m for m in catalog if not isinstance(m.id, str) and m.id[0] == msgid), None)
+    return message
+
+
+@pytest.mark.parametrize("language", ["qu", "en"])
+def test_every_promoter_string_is_translated(language):
+    catalog = read(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")
+    strings = promoter_strings()
+    assert len(strings) > 300  # the extraction found the promoter's screens
+    missing = []
+    for msgid, files in sorted(strings.items()):
+        message = find(catalog, msgid)
+        if message is None or message.fuzzy or not all(t.strip() for _, t in forms(message)):
+            missing.append(f"{msgid!r} ({', '.join(sorted(files))})")
+    assert not missing, (
+        f"{len(missing)} promoter strings have no {language} translation; run "
+        f"`bash scripts/i18n.sh` and translate them in translations/{language} "
+        "(Quechua: see docs/glossary.md):\n" + "\n".join(missing)
+    )
+
+
+def test_quechua_promoter_strings_keep_their_placeholders():
+    catalog = read(ROOT / "translations" / "qu" / "LC_MESSAGES" / "messages.po")
+    broken = []
+    for msgid in promoter_strings():
+        message = find(catalog, msgid)
+        for source, translation in forms(message) if message else ():
+            if translation and Counter(PLACEHOLDER.findall(source)) != Counter(
+                PLACEHOLDER.findall(translation)
+            ):
+                broken.append(f"{source!r} -> {translation!r}")
     assert not broken, "\n".join(broken)
 
 
