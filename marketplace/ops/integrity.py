@@ -80,3 +80,71 @@ def stock_not_negative(session: Session) -> Iterable[str]:
     )
     for movement_id, product_id, balance in below_zero:
         yield f"product {product_id}: movement {movement_id} left a balance of {balance}"
+
+
+@check("orders")
+def order_totals_match_lines(session: Session) -> Iterable[str]:
+    """Each line costs its frozen price times its quantity; an order's subtotal is the sum of
+    its lines, and once delivered its delivered subtotal the sum of the delivered lines."""
+    from ..models import Order, OrderLine
+    from ..services.pricing import line_total_cents
+
+    lines = session.execute(
+        sa.select(
+            OrderLine.order_id,
+            OrderLine.id,
+            OrderLine.unit_price_cents,
+            OrderLine.quantity,
+            OrderLine.line_total_cents,
+            OrderLine.delivered_quantity,
+            OrderLine.delivered_total_cents,
+        )
+        .order_by(OrderLine.order_id, OrderLine.id)
+        .execution_options(yield_per=1000)
+    )
+    for order_id, line_id, price, qty, total, delivered_qty, delivered_total in lines:
+        if total != line_total_cents(price, qty):
+            yield f"order {order_id}: line {line_id} costs {total} for {qty} at {price}"
+        if delivered_qty is not None and delivered_total != line_total_cents(price, delivered_qty):
+            yield (
+                f"order {order_id}: line {line_id} delivered {delivered_qty} at {price} "
+                f"but costs {delivered_total}"
+            )
+    sums = (
+        sa.select(
+            OrderLine.order_id,
+            sa.func.sum(OrderLine.line_total_cents).label("ordered"),
+            sa.func.sum(OrderLine.delivered_total_cents).label("delivered"),
+        )
+        .group_by(OrderLine.order_id)
+        .subquery()
+    )
+    ordered = sa.func.coalesce(sums.c.ordered, 0)
+    mismatched = session.execute(
+        sa.select(
+            Order.id,
+            Order.subtotal_cents,
+            ordered,
+            Order.delivered_subtotal_cents,
+            sums.c.delivered,
+        )
+        .outerjoin(sums, sums.c.order_id == Order.id)
+        .where(
+            sa.or_(
+                Order.subtotal_cents != ordered,
+                sa.and_(
+                    Order.delivered_subtotal_cents.is_not(None),
+                    Order.delivered_subtotal_cents != sa.func.coalesce(sums.c.delivered, 0),
+                ),
+            )
+        )
+        .order_by(Order.id)
+    )
+    for order_id, subtotal, lines_sum, delivered_subtotal, delivered_sum in mismatched:
+        if subtotal != lines_sum:
+            yield f"order {order_id}: subtotal {subtotal} but its lines add up to {lines_sum}"
+        if delivered_subtotal is not None and delivered_subtotal != (delivered_sum or 0):
+            yield (
+                f"order {order_id}: delivered subtotal {delivered_subtotal} but its delivered "
+                f"lines add up to {delivered_sum or 0}"
+            )

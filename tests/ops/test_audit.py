@@ -81,3 +81,42 @@ def test_a_registered_check_joins_the_audit(runner, monkeypatch):
     result = runner.invoke(args=["audit"])
     assert result.exit_code == 1
     assert "invoices: invoice F001-00000007 is missing" in result.output
+
+
+def placed_order():
+    from tests.factories import ordering_world, place_order
+
+    w = ordering_world()
+    [order] = place_order(w.buyer_user, w.address, [(w.cheese, "3")])
+    db.session.commit()
+    return order
+
+
+def test_an_order_whose_subtotal_differs_from_its_lines_is_reported(runner):
+    from marketplace.models import Order
+
+    order = placed_order()
+    assert runner.invoke(args=["audit"]).exit_code == 0
+    db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id)
+        .values(subtotal_cents=Order.subtotal_cents + 100, total_cents=Order.total_cents + 100)
+    )
+    db.session.commit()
+    result = runner.invoke(args=["audit"])
+    assert result.exit_code == 1
+    assert f"orders: order {order.id}: subtotal 8650 but its lines add up to 8550" in result.output
+
+
+def test_a_line_that_does_not_cost_its_price_times_its_quantity_is_reported(runner):
+    from marketplace.models import OrderLine
+
+    order = placed_order()
+    line = order.lines[0]
+    db.session.execute(
+        sa.update(OrderLine).where(OrderLine.id == line.id).values(unit_price_cents=2000)
+    )
+    db.session.commit()
+    result = runner.invoke(args=["audit"])
+    assert result.exit_code == 1
+    assert f"orders: order {order.id}: line {line.id} costs 8550 for 3.000 at 2000" in result.output
