@@ -226,6 +226,8 @@ def test_dispatch_of_an_unpaid_card_order_waits_until_staff_allow_it(app, w):
     assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
     page = promoter.get(f"/producer/orders/{order.id}").get_data(as_text=True)
     assert "Necesita pago" in page
+    ledger = promoter.get("/producer/ledger").get_data(as_text=True)
+    assert "Pedidos que esperan el pago del cliente" in ledger and order.number in ledger
 
     refused = promoter.post(f"/producer/orders/{order.id}/dispatch")
     assert refused.status_code == 409

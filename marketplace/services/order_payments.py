@@ -223,7 +223,16 @@ def waiting_for_buyer(session: Session, buyer_id: int) -> list[tuple[Order, Stat
     return [(o, s) for o, s in waiting_orders(session, buyer_id) if s.needs_payment]
 
 
-def waiting_orders(session: Session, buyer_id: int | None = None) -> list[tuple[Order, State]]:
+def held_for_association(session: Session, association_id: int) -> list[tuple[Order, State]]:
+    """The association's open orders that wait for the buyer's payment (not to dispatch)."""
+    return [
+        (o, s) for o, s in waiting_orders(session, association_id=association_id) if s.needs_payment
+    ]
+
+
+def waiting_orders(
+    session: Session, buyer_id: int | None = None, association_id: int | None = None
+) -> list[tuple[Order, State]]:
     """Open orders that need payment or have no way to pay arranged (staff's list)."""
     card_unpaid = sa.and_(
         OrderBilling.method == METHOD_CARD,
@@ -246,6 +255,8 @@ def waiting_orders(session: Session, buyer_id: int | None = None) -> list[tuple[
     )
     if buyer_id is not None:
         orders = orders.where(Order.buyer_id == buyer_id)
+    if association_id is not None:
+        orders = orders.where(Order.association_id == association_id)
     return [(order, state_of(session, order)) for order in session.scalars(orders)]
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...permissions import promoter_required
-from ...services import payouts
+from ...services import order_payments, payouts
 from . import bp
 
 
@@ -16,4 +16,5 @@ def ledger():
         "payments/producer_ledger.html",
         ledger=payouts.ledger(db.session, current_user.association_id),
         fee_bps=payouts.fee_bps_for(db.session, current_user.association_id),
+        held=order_payments.held_for_association(db.session, current_user.association_id),
     )
