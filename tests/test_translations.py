@@ -52,6 +52,14 @@ PROMOTER_SOURCES = [
     "marketplace/services/order_states.py",  # order statuses and refused transitions
     "marketplace/services/photos.py",
     "marketplace/services/sms.py",  # SMS replies and the SMS help
+    "marketplace/services/ordering.py",  # refused order actions
+    "marketplace/services/notifications.py",  # new-order email and SMS, in the user's language
+    "marketplace/services/agreements.py",  # agreement statuses and events
+    "marketplace/services/standing_orders.py",  # schedules, demand ahead, shortage notices
+    "marketplace/services/order_payments.py",  # payment state on the order page
+    "marketplace/services/payouts.py",  # the association's ledger
+    "marketplace/services/accounts.py",  # buyer kinds, account errors
+    "templates/public/_macros.html",  # the story page's public preview
 ]
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
 # printf placeholders (%%, %s, %(name)s), format fields ({name}), HTML entities and tags.
