@@ -23,7 +23,9 @@ PAY_TRANSFER = "transfer"
 PAY_YAPE = "yape"
 PAY_PLIN = "plin"
 PAY_CASH = "cash"
-PAYMENT_METHODS = (PAY_TRANSFER, PAY_YAPE, PAY_PLIN, PAY_CASH)
+PAYMENT_METHODS = (PAY_TRANSFER, PAY_YAPE, PAY_PLIN, PAY_CASH)  # money staff receive
+PAY_CREDIT_NOTE = "credit_note"  # not money: a refund on account, credited to the invoice
+PAYMENT_KINDS = (*PAYMENT_METHODS, PAY_CREDIT_NOTE)
 
 ENTRY_SALE = "sale"  # + delivered value of an order
 ENTRY_FEE = "fee"  # - the platform's fee on that order
@@ -155,7 +157,7 @@ class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
-        sa.CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method_known"),
+        sa.CheckConstraint(f"method IN {PAYMENT_KINDS!r}", name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,6 +44,7 @@ METHOD_LABELS = {
     "yape": _l("Yape"),
     "plin": _l("Plin"),
     "cash": _l("Efectivo"),
+    "credit_note": _l("Nota de crédito"),
 }
 
 

@@ -34,8 +34,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ..formatting import money
-from ..models import BuyerCard, CardCheckout, CardPayment, Order, OrderBilling, User
+from ..formatting import lima_today, money
+from ..models import (
+    BuyerCard,
+    CardCheckout,
+    CardPayment,
+    Invoice,
+    Order,
+    OrderBilling,
+    Payment,
+    User,
+)
 from ..models.payments import (
     CARD_AUTHORIZED,
     CARD_CANCELLED,
@@ -46,6 +55,7 @@ from ..models.payments import (
     CHECKOUT_OPEN,
     METHOD_ACCOUNT,
     METHOD_CARD,
+    PAY_CREDIT_NOTE,
 )
 from ..types import utcnow
 from . import DomainError, card_payments, credit
@@ -602,6 +612,52 @@ def refund_order(
     if not reason:
         raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
     record = card_payments.refund(session, order, int(amount_cents), reason[:120], actor=actor)
+    _tell_buyer_of_refund(session, order, int(amount_cents), reason)
+    session.flush()
+    return record
+
+
+def credit_note(
+    session: Session, actor: User, order: Order, amount_cents: int, reason: str
+) -> Payment:
+    """Staff give back part or all of an invoiced order bought on account (found short or
+    spoiled after delivery): a credit note that settles that much of its invoice (what the
+    invoice no longer owes stays as the buyer's credit), and a refund entry in the
+    association's ledger; never more than was delivered. The buyer is told."""
+    from .invoicing import _allocate
+    from .payouts import record_refund
+
+    if actor is None or not actor.is_staff:
+        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
+    invoice = session.scalar(
+        sa.select(Invoice).where(Invoice.order_id == order.id).with_for_update()
+    )
+    if invoice is None:
+        raise DomainError(_l("Este pedido no tiene factura a crédito."), field="amount")
+    amount_cents = int(amount_cents)
+    record_refund(session, actor, order, amount_cents, f"NC {invoice.full_number}")
+    note = Payment(
+        buyer_id=order.buyer_id,
+        method=PAY_CREDIT_NOTE,
+        amount_cents=amount_cents,
+        received_on=lima_today(),
+        reference=f"{invoice.full_number}: {reason}"[:80],
+        recorded_by_id=actor.id,
+    )
+    session.add(note)
+    session.flush()
+    applied = min(amount_cents, invoice.outstanding_cents)
+    if applied > 0:
+        _allocate(session, note, invoice, applied)
+    _tell_buyer_of_refund(session, order, amount_cents, reason)
+    session.flush()
+    return note
+
+
+def _tell_buyer_of_refund(session: Session, order: Order, amount_cents: int, reason: str):
     for user in buyer_users(session, order.buyer_id):
         with force_locale(user.locale or _default_locale()):
             subject = _(
@@ -610,14 +666,20 @@ def refund_order(
                 number=order.number,
             )
             body = _(
-                "Devolvimos %(amount)s a tu tarjeta por el pedido %(number)s. Motivo: %(reason)s",
+                "Te devolvimos %(amount)s por el pedido %(number)s. Motivo: %(reason)s",
                 amount=money(amount_cents),
                 number=order.number,
                 reason=reason,
             )
         enqueue(session, user, "order_refund", subject, body, order_id=order.id)
-    session.flush()
-    return record
+
+
+def refund_any(session: Session, actor: User, order: Order, amount_cents: int, reason: str):
+    """A refund as staff ask for it: to the card for card orders, a credit note on account."""
+    billing = session.get(OrderBilling, order.id)
+    if billing is not None and billing.method == METHOD_ACCOUNT:
+        return credit_note(session, actor, order, amount_cents, reason)
+    return refund_order(session, actor, order, amount_cents, reason)
 
 
 # Standing orders ----------------------------------------------------------------------

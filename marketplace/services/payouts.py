@@ -169,13 +169,7 @@ def record_refund(
     """Money given back to the buyer for a delivered order, out of the association's due."""
     if order.status != st.DELIVERED:
         raise DomainError(_l("Solo se devuelve dinero de pedidos entregados."))
-    refunded = -int(
-        session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0)).where(
-                LedgerEntry.order_id == order.id, LedgerEntry.kind == ENTRY_REFUND
-            )
-        )
-    )
+    refunded = refunded_cents(session, order.id)
     if amount_cents <= 0 or refunded + amount_cents > (order.delivered_total_cents or 0):
         raise DomainError(_l("No se puede devolver más de lo cobrado."), field="amount")
     entry = LedgerEntry(
@@ -189,6 +183,17 @@ def record_refund(
     session.add(entry)
     session.flush()
     return entry
+
+
+def refunded_cents(session: Session, order_id: int) -> int:
+    """What was given back for an order so far (card refunds and credit notes)."""
+    return -int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0)).where(
+                LedgerEntry.order_id == order_id, LedgerEntry.kind == ENTRY_REFUND
+            )
+        )
+    )
 
 
 def balance_cents(session: Session, association_id: int) -> int:

@@ -1,6 +1,7 @@
 """Staff and the payment of one order: orders waiting for payment, letting one leave unpaid,
 and refunds of card payments."""
 
+import sqlalchemy as sa
 import stripe
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,9 +13,9 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from ...extensions import db
 from ...formatting import cents_from_soles
-from ...models import Order
+from ...models import Invoice, Order
 from ...permissions import get_or_404, staff_required
-from ...services import DomainError, order_payments, ordering
+from ...services import DomainError, order_payments, ordering, payouts
 from . import bp
 from .payments import _add_error
 
@@ -42,6 +43,8 @@ def _order_page(order: Order, refund_form=None, status=200):
             "payments/staff_order.html",
             order=ordering.order_with_details(db.session, order.id),
             state=order_payments.state_of(db.session, order),
+            invoice=db.session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id)),
+            refunded_cents=payouts.refunded_cents(db.session, order.id),
             refund_form=refund_form or RefundForm(formdata=None),
         ),
         status,
@@ -63,7 +66,7 @@ def order_refund(order_id: int):
         return _order_page(order, form, 422)
     amount = cents_from_soles(form.amount.data)
     try:
-        order_payments.refund_order(db.session, current_user, order, amount, form.reason.data)
+        order_payments.refund_any(db.session, current_user, order, amount, form.reason.data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -75,7 +78,7 @@ def order_refund(order_id: int):
             _("Stripe no respondió; la devolución no se hizo. Inténtalo de nuevo.")
         ]
         return _order_page(order, form, 502)
-    flash(_("Devolución registrada y enviada a la tarjeta del cliente."), "success")
+    flash(_("Devolución registrada; el cliente recibe el aviso."), "success")
     return redirect(url_for("staff.order_payment", order_id=order.id), code=303)
 
 
