@@ -16,6 +16,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -44,19 +45,23 @@ class StandingOrderForm(FlaskForm):
     address_id = SelectField(_l("Entregar en"), coerce=int, validate_choice=False)
     schedule_kind = RadioField(
         _l("Cada cuánto"),
-        choices=[("weekly", _l("Por semanas")), ("monthly", _l("Una vez al mes"))],
+        choices=[
+            SelectChoice("weekly", _l("Por semanas")),
+            SelectChoice("monthly", _l("Una vez al mes")),
+        ],
         default="weekly",
     )
     weekdays = MultiCheckboxField(
-        _l("Días de entrega"), choices=[(str(n), so.WEEKDAY_LABELS[n]) for n in range(1, 8)]
+        _l("Días de entrega"),
+        choices=[SelectChoice(str(n), so.WEEKDAY_LABELS[n]) for n in range(1, 8)],
     )
     every_weeks = SelectField(
         _l("Repetir"),
         choices=[
-            ("1", _l("Cada semana")),
-            ("2", _l("Cada 2 semanas")),
-            ("3", _l("Cada 3 semanas")),
-            ("4", _l("Cada 4 semanas")),
+            SelectChoice("1", _l("Cada semana")),
+            SelectChoice("2", _l("Cada 2 semanas")),
+            SelectChoice("3", _l("Cada 3 semanas")),
+            SelectChoice("4", _l("Cada 4 semanas")),
         ],
         default="1",
     )

@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -45,7 +46,7 @@ class AgreementForm(FlaskForm):
     )
     delivery_frequency = SelectField(
         _l("Frecuencia de entrega"),
-        choices=[(f, svc.FREQUENCY_LABELS[f]) for f in FREQUENCIES],
+        choices=[SelectChoice(f, svc.FREQUENCY_LABELS[f]) for f in FREQUENCIES],
     )
     payment_terms_days = IntegerField(
         _l("Plazo de pago (días; 0 = contra entrega)"),
