@@ -13,7 +13,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...formatting import lima_date, lima_datetime, money, quantity
+from ...formatting import LIMA, lima_date, money, quantity
 from ...models import Association, Buyer
 from ...models.accounts import BUYER_KINDS, CITIES
 from ...models.catalog import CATEGORIES
@@ -274,6 +274,11 @@ def csv_response(name: str, filters: reporting.Filters, header, rows) -> Respons
     return response
 
 
+def lima_stamp(moment) -> str:
+    """2026-01-31 23:30, Lima time, as spreadsheets sort it."""
+    return moment.astimezone(LIMA).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def _cents(value) -> str:
     """Soles with two decimals and a dot, as spreadsheets read them."""
     if value is None:
@@ -352,7 +357,7 @@ def _export_rows(table: str, filters: reporting.Filters):
         rows = (
             [
                 f"Q-{r.order_id:05d}",
-                lima_datetime(r.delivered_at, "yyyy-MM-dd HH:mm"),
+                lima_stamp(r.delivered_at),
                 r.delivery_date.isoformat(),
                 r.buyer,
                 r.association,
