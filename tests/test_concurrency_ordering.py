@@ -5,7 +5,6 @@ under row locks, unique checkout tokens) with the same assertions.
 """
 
 import random
-import threading
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from marketplace.extensions import db
 from marketplace.models import Order, Product, StockMovement, User
 from marketplace.services import delivery, ordering
 from marketplace.services.stock import InsufficientStock, ledger_balance
+from tests.concurrency import raised, run_together
 from tests.factories import (
     AssociationFactory,
     BuyerAddressFactory,
@@ -35,31 +35,6 @@ MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 def frozen():
     with time_machine.travel(MONDAY, tick=False):
         yield
-
-
-def run_in_threads(app, count, work):
-    """Run work(i) in `count` threads that start together, each in its own app context."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i):
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # reported below, never swallowed
-                db.session.rollback()
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a checkout hung"
-    return results
 
 
 def make_market(buyers: int):
@@ -103,8 +78,8 @@ def test_fifty_buyers_race_for_ten_kilos(app):
             db.session.rollback()
             return ("lost", error)
 
-    results = run_in_threads(app, BUYERS, work)
-    unexpected = [r for r in results if isinstance(r, Exception)]
+    results = run_together(app, BUYERS, work)
+    unexpected = raised(results)
     assert not unexpected, unexpected
 
     db.session.rollback()  # end the read snapshot taken before the threads ran
@@ -137,8 +112,8 @@ def test_the_same_checkout_posted_at_once_makes_one_set_of_orders(app):
     def work(_):
         return checkout_as(user_ids[0], product_id, association_id, Decimal("2"), when, "twice")
 
-    results = run_in_threads(app, copies, work)
-    unexpected = [r for r in results if isinstance(r, Exception)]
+    results = run_together(app, copies, work)
+    unexpected = raised(results)
     assert not unexpected, unexpected
     assert len({tuple(r) for r in results}) == 1, "every submit got the same orders"
     db.session.rollback()  # end the read snapshot taken before the threads ran

@@ -4,7 +4,6 @@ On SQLite writers queue behind BEGIN IMMEDIATE; on PostgreSQL they queue on the 
 that `UPDATE ... RETURNING` locks until commit. Either way: no gap, no duplicate.
 """
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.models import Invoice, InvoiceCounter, Order, User
 from marketplace.ops.integrity import run_checks
 from marketplace.services import ordering
+from tests.concurrency import raised, run_together
 from tests.services.test_invoicing import market, place
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
@@ -26,30 +26,6 @@ DELIVERIES = 12
 def frozen():
     with time_machine.travel(MONDAY, tick=False):
         yield
-
-
-def run_in_threads(app, count, work):
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i):
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # reported by the test, never swallowed
-                db.session.rollback()
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a delivery hung"
-    return results
 
 
 def test_concurrent_deliveries_take_consecutive_numbers(app):
@@ -78,8 +54,8 @@ def test_concurrent_deliveries_take_consecutive_numbers(app):
         db.session.commit()
         return number
 
-    results = run_in_threads(app, DELIVERIES, work)
-    errors = [r for r in results if isinstance(r, Exception)]
+    results = run_together(app, DELIVERIES, work)
+    errors = raised(results)
     assert not errors, errors
     db.session.rollback()
     numbers = sorted(

@@ -5,7 +5,6 @@ runs on SQLite (writers serialised by BEGIN IMMEDIATE) and on PostgreSQL (claims
 conditional UPDATE under row locks) through TEST_DATABASE_URL.
 """
 
-import threading
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from marketplace.formatting import LIMA
 from marketplace.models import Order, Product, StandingOccurrence
 from marketplace.services.stock import ledger_balance
 from marketplace.standing_cli import run_placement
+from tests.concurrency import raised, run_together
 from tests.factories import (
     BuyerAddressFactory,
     BuyerUserFactory,
@@ -35,28 +35,9 @@ def frozen():
         yield
 
 
-def run_together(app, count, work):
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work()
-            except Exception as error:  # reported below, never swallowed
-                db.session.rollback()
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a run hung"
-    return results
+def place_once(_thread: int):
+    """One `flask standing-orders place` run, as cron on one machine would start it."""
+    return run_placement(db.session)
 
 
 def competing_world(buyers=12, stock="30"):
@@ -80,9 +61,9 @@ def test_concurrent_runs_place_each_delivery_exactly_once(app):
     w = competing_world()
     cheese_id = w.cheese.id
 
-    results = run_together(app, RUNS, lambda: run_placement(db.session))
+    results = run_together(app, RUNS, place_once, in_request=False)
 
-    errors = [r for r in results if isinstance(r, Exception)]
+    errors = raised(results)
     assert not errors, errors
     db.session.rollback()  # a fresh snapshot: see what the runs committed
     assert sum(r.placed + r.short for r in results) == 12  # each delivery counted once
@@ -103,9 +84,9 @@ def test_sequential_runs_twice_then_concurrent_again_change_nothing(app):
     first = run_placement(db.session)
     assert first.placed == 3
 
-    results = run_together(app, 2, lambda: run_placement(db.session))
+    results = run_together(app, 2, place_once, in_request=False)
 
-    assert all(not isinstance(r, Exception) for r in results), results
+    assert not raised(results), results
     assert sum(r.placed + r.short + r.skipped + r.failed for r in results) == 0
     db.session.rollback()  # a fresh snapshot: see what the runs committed
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 3
