@@ -1,6 +1,7 @@
 """The SMS webhook: signed requests only, CSRF-free only there, a retry applied once; the
 console adapter's `flask sms receive`."""
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,17 @@ def test_unsigned_or_badly_signed_is_refused(client, chullpi, signature):
     assert response.status_code == 403
     assert stock_of(chullpi) == Decimal("10")
     assert db.session.scalar(sa.select(sa.func.count(InboundSms.id))) == 0
+
+
+def test_twilio_style_sha1_signature_is_accepted(client, chullpi):
+    params = message("STOCK CHULLPI 7", sid="SM-twilio")
+    signed = webhook.signature(SECRET, URL, params, hashlib.sha1)
+    response = client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": signed})
+    assert response.status_code == 204
+    assert stock_of(chullpi) == Decimal("7")
+    sha256 = webhook.signature(SECRET, URL, params)  # the right scheme matters too
+    response = client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": sha256})
+    assert response.status_code == 403
 
 
 def test_tampered_body_is_refused(client, chullpi):

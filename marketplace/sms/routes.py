@@ -20,9 +20,7 @@ def inbound():
     """Apply a promoter's SMS command once; the reply goes out through the outbox."""
     params = request.form.to_dict()
     secret = current_app.config.get("SMS_WEBHOOK_SECRET")
-    if not webhook.verify(
-        secret, request.url, params, request.headers.get(webhook.SIGNATURE_HEADER)
-    ):
+    if not webhook.verify_request(secret, request.url, params, request.headers):
         abort(403)
     message = webhook.parse(params)
     if message is None:
