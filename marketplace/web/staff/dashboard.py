@@ -115,7 +115,7 @@ def _nice_max(value) -> float:
 
 def build_chart(series: reporting.Series, metric: str, filters: reporting.Filters) -> Chart:
     kind, label = CHART_METRICS[metric]
-    width, height, left, bottom, top = 720, 260, 84, 40, 12
+    width, height, left, bottom, top = 720, 280, 112, 40, 12
     plot_w, plot_h = width - left - 8, height - bottom - top
     totals = [getattr(p, metric) for p in series.points]
     top_value = _nice_max(max(totals, default=0))
@@ -155,8 +155,8 @@ def build_chart(series: reporting.Series, metric: str, filters: reporting.Filter
         amount = top_value * i / 4
         text = money(round(amount)) if kind == "money" else f"{quantity(round(amount))} kg"
         ticks.append((round(top + plot_h - plot_h * i / 4, 1), text))
-    every = max(1, len(series.points) // 8)
-    fmt = "d MMM" if series.grain == "week" else "MMM yyyy"
+    every = max(1, -(-len(series.points) // 7))
+    fmt = "d MMM" if series.grain == "week" else "MMM yy"
     labels = [
         (round(left + i * slot + slot / 2, 1), lima_date(p.start, fmt))
         for i, p in enumerate(series.points)
