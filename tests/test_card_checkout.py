@@ -250,22 +250,45 @@ def test_dispatch_of_an_unpaid_card_order_waits_until_staff_allow_it(app, w):
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303
 
 
-def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, fake_checkout):
-    buyer = as_user(app, w.buyer_user)
+def save_card_then_swap(buyer, w, fake_checkout, number: str) -> str:
+    """Pay once saving a card, then make the saved card one that behaves like `number`
+    (the bank's answer changes later); returns its id."""
     first = card_checkout(buyer, w)
     buyer.get(path_of(fake_checkout.pay(first.location.rsplit("/", 1)[1])))
-    # Later the bank stops accepting the saved card.
     saved = db.session.get(BuyerCard, w.buyer.id)
-    declining = card_payments.client().v1.payment_methods.create(
+    method = card_payments.client().v1.payment_methods.create(
         params={
             "type": "card",
-            "card": {"number": "4000000000000341", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
         }
     )
     card_payments.client().v1.payment_methods.attach(
-        declining.id, params={"customer": saved.customer_id}
+        method.id, params={"customer": saved.customer_id}
     )
-    saved.payment_method_id = declining.id
+    saved.payment_method_id = method.id
+    return method.id
+
+
+def test_a_bank_asking_for_3d_secure_off_session_leaves_the_order_needing_payment(
+    app, w, fake_checkout
+):
+    buyer = as_user(app, w.buyer_user)
+    save_card_then_swap(buyer, w, fake_checkout, "4000002500003155")
+    card_checkout(buyer, w)
+    order = last_order()
+    promoter = as_user(app, w.promoter)
+    assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(CardPayment, order.id).status == "requires_action"
+    page = buyer.get(f"/buyer/orders/{order.id}").get_data(as_text=True)
+    assert "Necesita pago" in page and "3-D Secure" in page and "Pagar ahora" in page
+    assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 409
+
+
+def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, fake_checkout):
+    buyer = as_user(app, w.buyer_user)
+    # Later the bank stops accepting the saved card.
+    declining_id = save_card_then_swap(buyer, w, fake_checkout, "4000000000000341")
     make_standing_order(w.buyer_user, w.address, [(w.cheese, 2)])
     db.session.commit()
 
@@ -291,13 +314,15 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, 
 
     page = buyer.get(f"/buyer/orders/{order.id}/pay").get_data(as_text=True)
     assert "Pagar con otra tarjeta" in page
+    again = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
+    assert again.status_code == 409 and "no pasó" in again.get_data(as_text=True)
     response = buyer.post(f"/buyer/orders/{order.id}/pay/card", data={"save_card": "y"})
     assert response.status_code == 303
     back = fake_checkout.pay(response.location.rsplit("/", 1)[1], "4242424242424242")
     assert buyer.get(path_of(back)).status_code == 303
     db.session.expire_all()
     assert db.session.get(CardPayment, order.id).status == "authorized"
-    assert db.session.get(BuyerCard, w.buyer.id).payment_method_id != declining.id
+    assert db.session.get(BuyerCard, w.buyer.id).payment_method_id != declining_id
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303
 
 
