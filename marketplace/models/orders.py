@@ -51,6 +51,8 @@ class Order(db.Model):
             "status",
             "delivery_date",
         ),
+        # Dashboards: the orders delivered within a period (services/reporting.py).
+        sa.Index("ix_orders_status_delivered_at", "status", "delivered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
