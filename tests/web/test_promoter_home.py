@@ -218,3 +218,19 @@ def test_manifest_icons_and_offline_script_are_served(client, w):
         response = client.get(icon["src"])
         assert response.status_code == 200 and response.mimetype == "image/png"
     assert client.get("/static/js/promoter-offline.js").status_code == 200
+
+
+def test_short_stock_names_the_product_and_the_week(client, w):
+    from tests.factories import make_standing_order
+
+    make_standing_order(w.buyer_user, w.address, [(w.cheese, 30)])
+    db.session.commit()
+    response = client.get("/producer/home")
+    html = response.get_data(as_text=True)
+    page = text(response.data)
+    assert "Stock que no alcanza para los pedidos fijos" in page
+    # One sentence, the product as a link to its stock row; no stray space before the colon.
+    assert re.search(
+        rf'<li><a href="#stock-{w.cheese.id}">Queso andino</a>: faltan \d+ kg la semana del ',
+        html,
+    )
