@@ -77,12 +77,19 @@
     if (key) { key.value = newKey(); }
     var seen = form.querySelector("input[name=seen_on_hand]");
     var qty = form.querySelector("input[name=quantity]");
+    if (!qty) {
+      /* An order action: once is enough; the card is replaced when the answer comes. */
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+        b.disabled = true;
+      });
+    }
     if (seen && qty && qty.value) {
       var n = parseFloat(qty.value.replace(",", "."));
       if (!isNaN(n)) { seen.value = String(mode === "add" ? parseFloat(seen.value) + n : n); }
       qty.value = "";
     }
     render();
+    saveCopy();
   }
 
   function swapRow(item, html) {
@@ -95,6 +102,7 @@
     if (fresh && fresh.id === old.id) {
       old.replaceWith(fresh);
       if (window.htmx) { window.htmx.process(fresh); }
+      saveCopy();
     }
   }
 
@@ -147,10 +155,36 @@
     enqueue(form, null, sent);
   });
 
+  document.addEventListener("htmx:afterSettle", saveCopy);
   window.addEventListener("online", flush);
   /* A phone may believe it is online while nothing gets through: try again now and then. */
   setInterval(function () { if (load().length) { flush(); } }, 20000);
   window.addEventListener("offline", render);
+  /* Keep the service worker's copy of this page as the promoter last saw it (after a row was
+     updated or an action queued), so that reopening it offline shows the same state. No
+     network: the copy is made from the page itself. */
+  var saving = Promise.resolve();
+  function saveCopy() {
+    if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) {
+      return saving;
+    }
+    saving = saving.then(function () {
+      var html = "<!doctype html>\n" + document.documentElement.outerHTML;
+      return caches.keys().then(function (names) {
+        var mine = names.filter(function (n) { return n.indexOf("qhatu-promoter-") === 0; });
+        if (!mine.length) { return; }
+        return caches.open(mine[mine.length - 1]).then(function (cache) {
+          return cache.put(location.pathname, new Response(html, {
+            headers: { "Content-Type": "text/html; charset=utf-8" }
+          }));
+        });
+      });
+    }).catch(function () {});
+    return saving;
+  }
+  /* For tests: resolves when the last copy is stored. */
+  window.qhatuOffline = { saved: function () { return saving; } };
+
   /* The page may be the copy the service worker saved: give every form a key of its own so
      that nothing queued from it is mistaken for a request the server has already applied. */
   function freshKeys() {

@@ -1,6 +1,6 @@
 """The promoter on a phone (360x740) over a throttled connection: updates stock, confirms an
-order, loses the connection, updates again (the page itself reopens from the service worker),
-regains it, and that update is applied once."""
+order, loses the connection, updates again and dispatches (the page itself reopens from the
+service worker as last seen), regains it, and each is applied once."""
 
 import re
 from decimal import Decimal
@@ -129,18 +129,29 @@ def test_promoter_phone_offline_update_is_applied_once(
     expect(queue).to_contain_text("Por enviar:")
     expect(queue).to_contain_text(re.compile(r"Stock de Queso andino.*: 5"))
     assert stock_and_additions(live_app, product_id) == (Decimal("40"), additions_before)
+    # An order action made offline waits on the phone too.
+    card = page.locator(f"#order-{order_id}")
+    card.get_by_role("button", name="Despachar").click()
+    expect(queue).to_contain_text(re.compile(r"Despachar Q-\d+"))
+    expect(card.get_by_role("button", name="Despachar")).to_be_disabled()
+    assert order_status(live_app, order_id) == "confirmed"
 
-    # Still offline, the promoter reopens the page: the service worker's copy, with the
-    # update still waiting on the phone.
+    # Still offline, the promoter reopens the page: the service worker's copy, as last seen
+    # (the count saved, the order confirmed and its dispatch waiting), the queue still there.
+    page.evaluate("() => window.qhatuOffline.saved()")
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("^Hoy"))).to_be_visible()
+    expect(page.locator(f"#stock-{product_id}")).to_contain_text("En stock: 40 kg")
+    expect(card.get_by_role("button", name="Despachar")).to_be_disabled()
     expect(queue).to_contain_text(re.compile(r"Stock de Queso andino.*: 5"))
+    expect(queue).to_contain_text(re.compile(r"Despachar Q-\d+"))
     assert stock_and_additions(live_app, product_id) == (Decimal("40"), additions_before)
 
     go_online(context, cdp)
     expect(queue).to_be_hidden()
     expect(page.locator(f"#stock-{product_id}")).to_contain_text("En stock: 45 kg")
     assert stock_and_additions(live_app, product_id) == (Decimal("45"), additions_before + 1)
+    assert order_status(live_app, order_id) == "dispatched"
 
     # The phone sends its queue again (a retry after a lost answer): applied once.
     page.reload()
