@@ -71,6 +71,8 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
     # Where Checkout Sessions are created (default: STRIPE_API_BASE, else Stripe itself).
     STRIPE_CHECKOUT_API_BASE = os.environ.get("STRIPE_CHECKOUT_API_BASE")
+    # Where the hosted card page lives: buyer pages' forms may be redirected there (CSP).
+    STRIPE_CHECKOUT_ORIGIN = os.environ.get("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
     # Inbound SMS webhook: requests must carry an HMAC made with this secret (no secret: refused).
     SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
     # Outgoing SMS: "console" writes them to the log; "http" posts To/From/Body with basic auth

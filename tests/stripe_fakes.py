@@ -215,5 +215,6 @@ def stripe_config(localstripe, fake_checkout):
         "STRIPE_SECRET_KEY": "sk_test_qhatu",
         "STRIPE_API_BASE": localstripe,
         "STRIPE_CHECKOUT_API_BASE": fake_checkout.url,
+        "STRIPE_CHECKOUT_ORIGIN": fake_checkout.url,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }

@@ -92,9 +92,15 @@ def test_the_cart_offers_card_only_with_stripe_keys_and_account_only_with_terms(
     page = buyer.get("/buyer/cart").get_data(as_text=True)
     assert "A crédito: factura a 15 días" in page and "Tarjeta" in page
 
+    # The cart's form may be redirected to the hosted page: its CSP allows that origin.
+    csp = buyer.get("/buyer/cart").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {app.config['STRIPE_CHECKOUT_ORIGIN']};" in csp
+
     app.config["STRIPE_SECRET_KEY"] = None
-    page = buyer.get("/buyer/cart").get_data(as_text=True)
+    response = buyer.get("/buyer/cart")
+    page = response.get_data(as_text=True)
     assert "A crédito: factura a 15 días" in page and "Tarjeta" not in page
+    assert "form-action 'self';" in response.headers["Content-Security-Policy"]
 
 
 def test_without_keys_or_terms_the_order_is_placed_to_be_paid_and_staff_see_it(app, w):

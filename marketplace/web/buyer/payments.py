@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import stripe
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ... import CONTENT_SECURITY_POLICY
 from ...extensions import db
 from ...models import CardCheckout, Order
 from ...permissions import buyer_required, order_for_buyer
@@ -32,6 +33,18 @@ def order_payment(order: Order) -> order_payments.State:
     if current_user.is_authenticated and current_user.is_staff:
         state.manage_url = url_for("staff.order_payment", order_id=order.id)
     return state
+
+
+@bp.after_request
+def allow_forms_to_reach_checkout(response):
+    """Buyer forms (checkout, pay) are answered with a redirect to Stripe's hosted page, and
+    browsers apply the page's CSP form-action to that redirect: allow that one origin."""
+    if card_payments.enabled():
+        origin = current_app.config.get("STRIPE_CHECKOUT_ORIGIN") or ""
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}".strip()
+        )
+    return response
 
 
 def redirect_to_checkout(order: Order, save_card: bool):
