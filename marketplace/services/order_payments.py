@@ -24,7 +24,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 import stripe
@@ -68,7 +68,8 @@ METHOD_LABELS = {
     METHOD_ACCOUNT: _l("A crédito (factura)"),
     METHOD_CARD: _l("Tarjeta"),
 }
-UNPAID_CARD = (CARD_FAILED, CARD_REQUIRES_ACTION)
+# Stripe lets a Checkout Session be paid for 24 hours; reuse one only well within that.
+CHECKOUT_REUSE = timedelta(hours=20)
 
 
 # Choosing at checkout -----------------------------------------------------------------
@@ -267,7 +268,9 @@ def waiting_orders(
         orders = orders.where(Order.buyer_id == buyer_id)
     if association_id is not None:
         orders = orders.where(Order.association_id == association_id)
-    return [(order, state_of(session, order)) for order in session.scalars(orders)]
+    rows = [(order, state_of(session, order)) for order in session.scalars(orders)]
+    # A saved card not yet authorised (before confirmation) waits for nobody.
+    return [(o, s) for o, s in rows if s.needs_payment or s.method is None]
 
 
 # Telling people -----------------------------------------------------------------------
@@ -388,6 +391,7 @@ def start_checkout(
             CardCheckout.status == CHECKOUT_OPEN,
             CardCheckout.save_card.is_(bool(save_card)),
             CardCheckout.amount_cents == order.total_cents,
+            CardCheckout.created_at > utcnow() - CHECKOUT_REUSE,
         )
     )
     if open_one is not None:

@@ -131,8 +131,12 @@ def card_return():
     checkout = db.session.get(CardCheckout, request.args.get("session_id", ""))
     if checkout is None or checkout.buyer_id != current_user.buyer_id:
         abort(404)
-    outcome = order_payments.complete_checkout(db.session, checkout.id)
-    db.session.commit()
+    try:
+        outcome = order_payments.complete_checkout(db.session, checkout.id)
+        db.session.commit()
+    except stripe.StripeError:
+        db.session.rollback()  # Stripe's webhook will record it; the page says so meanwhile
+        outcome = _("Stripe no respondió; lo confirmaremos en unos minutos")
     order = db.session.get(Order, checkout.order_id)
     state = order_payments.state_of(db.session, order)
     if state.needs_payment:
