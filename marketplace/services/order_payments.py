@@ -39,6 +39,7 @@ from ..models import (
     BuyerCard,
     CardCheckout,
     CardPayment,
+    CreditTerms,
     Invoice,
     Order,
     OrderBilling,
@@ -64,10 +65,6 @@ from .notifications import buyer_users, enqueue, promoters
 
 log = logging.getLogger("qhatu.payments")
 
-METHOD_LABELS = {
-    METHOD_ACCOUNT: _l("A crédito (factura)"),
-    METHOD_CARD: _l("Tarjeta"),
-}
 # Stripe lets a Checkout Session be paid for 24 hours; reuse one only well within that.
 CHECKOUT_REUSE = timedelta(hours=20)
 
@@ -79,7 +76,7 @@ CHECKOUT_REUSE = timedelta(hours=20)
 class Options:
     """The ways this buyer can pay an order now."""
 
-    terms: object  # CreditTerms or None
+    terms: CreditTerms | None
     card: bool
     saved: BuyerCard | None
 
