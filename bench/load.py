@@ -482,7 +482,7 @@ class VirtualUser:
 
     def loop(self) -> None:
         step = getattr(self, f"step_{self.role}")
-        logged_in = self.role == "visitor"
+        logged_in = self.email is None  # visitors (and the ceiling) never log in
         while self.running():
             try:
                 if not logged_in:
@@ -794,10 +794,12 @@ def ceiling(env, args, log_dir: Path) -> list[str]:
         finally:
             server.stop()
         ms = sorted(s.seconds * 1000 for s in samples)
-        bad = sum(s.outcome == "error" for s in samples)
+        bad = Counter(str(s.status) for s in samples if s.outcome == "error")
+        good = sum(s.outcome == "ok" for s in samples)
         lines.append(
-            f"ceiling, {label}: {len(samples) / wall:.0f} req/s "
-            f"(p50 {percentile(ms, 50):.0f} ms, p99 {percentile(ms, 99):.0f} ms, errors {bad})"
+            f"ceiling, {label}: {good / wall:.0f} req/s answered 200 "
+            f"(p50 {percentile(ms, 50):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+            f"errors {sum(bad.values())}{' ' + str(dict(bad)) if bad else ''})"
         )
     return lines
 
@@ -838,6 +840,7 @@ def main(argv=None) -> int:
     env = app_env(url, redis_url)
     server = start_gunicorn(env, args.workers, log_dir / "gunicorn.log")
     print(f"gunicorn: {args.workers} workers at {server.base}; log in {log_dir}", flush=True)
+    load_before = os.getloadavg()[0]
     try:
         plan = plan_users(data, args.users)
         samples, wall = run_clients(
@@ -849,7 +852,8 @@ def main(argv=None) -> int:
     lines = [
         f"load: {args.workers} gunicorn workers (sync) on PostgreSQL + Redis, {args.users} "
         f"virtual users ({', '.join(f'{v} {k}s' for k, v in counts.items())}), think time "
-        f"~{args.think} s, {os.cpu_count()} cores shared with the clients",
+        f"~{args.think} s, {os.cpu_count()} cores shared with the clients; load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         *summary(samples, wall, "mix"),
     ]
     checkouts = sum(s.kind == "buyer: checkout" and s.outcome == "ok" for s in samples)
