@@ -26,6 +26,18 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Seconds a new PostgreSQL connection may take. A database host that does not answer (not
+# one that refuses, which fails at once) then costs a request a clean error within seconds,
+# instead of holding the worker until gunicorn's timeout kills it.
+PG_CONNECT_TIMEOUT = 5
+
+
+@event.listens_for(Engine, "do_connect")
+def _connect_timeout(dialect, connection_record, cargs, cparams):
+    if dialect.name == "postgresql":
+        cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
