@@ -55,7 +55,7 @@ def pg_cluster() -> list[str]:
         for line in out.splitlines():
             version, cluster, port, status = line.split()[:4]
             if port == "5432" and status == "online":
-                return ["pg_ctlcluster", version, cluster, "restart"]
+                return ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"]
     if shutil.which("service"):
         return ["service", "postgresql", "restart"]
     raise SystemExit("found no way to restart PostgreSQL on this machine")
