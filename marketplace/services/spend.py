@@ -72,11 +72,17 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
     if filters.buyer_id is None:
         raise ValueError("buyer_spend needs filters scoped to one buyer")
     starts = _bucket_starts(filters, "month")
+    # The buyer's refunds per order, summed once and joined (refunds are few; a correlated
+    # subquery per order would need an index on the ledger's order_id to stay cheap).
     refunds = (
-        sa.select(sa.func.coalesce(-sa.func.sum(LedgerEntry.amount_cents), 0))
-        .where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == ENTRY_REFUND)
-        .correlate(Order)
-        .scalar_subquery()
+        sa.select(
+            LedgerEntry.order_id.label("order_id"),
+            (-sa.func.sum(LedgerEntry.amount_cents)).label("cents"),
+        )
+        .join(Order, Order.id == LedgerEntry.order_id)
+        .where(LedgerEntry.kind == ENTRY_REFUND, Order.buyer_id == filters.buyer_id)
+        .group_by(LedgerEntry.order_id)
+        .subquery("refunds")
     )
     month = _bucket_case(lima_date(Order.delivered_at), starts).label("month")
     query = (
@@ -86,10 +92,11 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
             Association.name,
             sa.func.sum(Order.delivered_subtotal_cents),
             sa.func.sum(Order.delivered_igv_cents),
-            sa.func.sum(refunds),
+            sa.func.coalesce(sa.func.sum(refunds.c.cents), 0),
             sa.func.count(),
         )
         .join(Association, Association.id == Order.association_id)
+        .outerjoin(refunds, refunds.c.order_id == Order.id)
         .where(
             Order.buyer_id == filters.buyer_id,
             Order.source != SOURCE_SAMPLE,
