@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default=os.environ.get("QHATU_BENCH_SERVER", SERVER))
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--url", default=DEFAULT_URL, help='the dashboard view ("none": skip it)')
     parser.add_argument("--start", default="2024-01-01")
     parser.add_argument("--end", default="2025-12-31")
     parser.add_argument("--reuse", action="store_true", help="keep the data if it is there")
@@ -453,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=("keep", "add", "drop"),
         default="keep",
         help="create or drop the indexes this bench suggests (SUGGESTED_INDEXES) first",
+    )
+    parser.add_argument(
+        "--own-pages", action="store_true", help="also time the promoter's and buyer's figures"
     )
     parser.add_argument(
         "--pg-options",
@@ -477,6 +480,9 @@ def main(argv: list[str] | None = None) -> int:
             else {},
         }
     )
+    from tests.conftest import Client  # a fresh `g` per request, as in production
+
+    app.test_client_class = Client
     with app.app_context():
         engine = db.engine
         have = line_count(engine)
@@ -490,26 +496,92 @@ def main(argv: list[str] | None = None) -> int:
         set_indexes(engine, args.indexes)
         db.session.remove()
 
-        client = app.test_client()
-        response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
-        assert response.status_code in (302, 303), response.status_code
-        page, statements = time_page(client, args.url, args.reps)
-        db.session.remove()
-        replayed, medians = replay(engine, statements, args.reps)
-        handwritten = time_handwritten(engine, args.start, args.end, args.reps)
-
-        page_ms, replay_ms, hand_ms = map(median_ms, (page, replayed, handwritten))
-        print(f"\nGET {args.url}  ({args.reps} runs after a warm one, medians)")
-        print(f"  page (Flask test client, staff)   {page_ms:9.1f} ms")
-        print(f"  the page's {len(statements):>2} statements, raw    {replay_ms:9.1f} ms")
-        print(f"  hand-written GROUP BYs ({len(HANDWRITTEN)})        {hand_ms:9.1f} ms")
-        print(f"  page / its raw SQL                {page_ms / replay_ms:9.2f} x")
-        print(f"  page / hand-written SQL           {page_ms / hand_ms:9.2f} x")
-        print(f"  statements per request            {len(statements):9d}")
-        if args.explain:
-            explain(engine, statements, medians)
+        if args.url != "none":
+            time_dashboard(app, engine, args)
+        if args.own_pages:
+            time_own_pages(app, engine, args.reps)
         engine.dispose()
     return 0
+
+
+def time_dashboard(app, engine, args) -> None:
+    """The staff dashboard against its own statements replayed raw and hand-written SQL."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response.status_code in (302, 303), response.status_code
+    page, statements = time_page(client, args.url, args.reps)
+    db.session.remove()
+    replayed, medians = replay(engine, statements, args.reps)
+    handwritten = time_handwritten(engine, args.start, args.end, args.reps)
+
+    page_ms, replay_ms, hand_ms = map(median_ms, (page, replayed, handwritten))
+    print(f"\nGET {args.url}  ({args.reps} runs after a warm one, medians)")
+    print(f"  page (Flask test client, staff)   {page_ms:9.1f} ms")
+    print(f"  the page's {len(statements):>2} statements, raw    {replay_ms:9.1f} ms")
+    print(f"  hand-written GROUP BYs ({len(HANDWRITTEN)})        {hand_ms:9.1f} ms")
+    print(f"  page / its raw SQL                {page_ms / replay_ms:9.2f} x")
+    print(f"  page / hand-written SQL           {page_ms / hand_ms:9.2f} x")
+    print(f"  statements per request            {len(statements):9d}")
+    if args.explain:
+        explain(engine, statements, medians)
+
+
+# The promoter's figures and the buyer's spend, as the busiest association and buyer see them
+# on a day near the end of the data (the pages show the months up to "today").
+OWN_PAGES = (
+    ("promoter", "/producer/figures"),
+    ("buyer", "/buyer/spend"),
+)
+OWN_PAGES_DAY = "2025-12-20T10:00:00-05:00"
+
+
+def own_users(engine) -> dict[str, str]:
+    """A promoter of the association and a user of the buyer with the most delivered orders."""
+    from werkzeug.security import generate_password_hash
+
+    emails = {"promoter": "bench-promoter@example.pe", "buyer": "bench-buyer@example.pe"}
+    with engine.begin() as conn:
+        top = (
+            "SELECT {0} FROM orders WHERE status = 'delivered'"
+            " GROUP BY {0} ORDER BY count(*) DESC LIMIT 1"
+        )
+        association_id = conn.exec_driver_sql(top.format("association_id")).scalar()
+        buyer_id = conn.exec_driver_sql(top.format("buyer_id")).scalar()
+        for role, email in emails.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (email, name, password_hash, role, buyer_id,"
+                    " association_id, active, session_version, created_at)"
+                    " VALUES (:e, :e, :h, :r, :b, :a, true, 1, now())"
+                    " ON CONFLICT (email) DO NOTHING"
+                ),
+                {
+                    "e": email,
+                    "h": generate_password_hash(STAFF_PASSWORD),
+                    "r": role,
+                    "b": buyer_id if role == "buyer" else None,
+                    "a": association_id if role == "promoter" else None,
+                },
+            )
+    return emails
+
+
+def time_own_pages(app, engine, reps: int) -> None:
+    import time_machine
+
+    emails = own_users(engine)
+    with time_machine.travel(OWN_PAGES_DAY, tick=True):
+        for role, url in OWN_PAGES:
+            client = app.test_client()
+            client.post("/login", data={"email": emails[role], "password": STAFF_PASSWORD})
+            times, statements = time_page(client, url, reps)
+            db.session.remove()
+            replayed, _ = replay(engine, statements, reps)
+            page_ms, raw_ms = median_ms(times), median_ms(replayed)
+            print(f"\nGET {url} as the busiest {role}, on {OWN_PAGES_DAY[:10]} (medians)")
+            print(
+                f"  page {page_ms:9.1f} ms, its {len(statements)} statements raw {raw_ms:9.1f} ms"
+            )
 
 
 if __name__ == "__main__":
