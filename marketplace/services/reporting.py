@@ -56,6 +56,7 @@ from ..models import (
 from ..models.accounts import BUYER_KINDS, CITIES
 from ..models.agreements import ACTIVE, ENDED, PAUSED
 from ..models.catalog import CATEGORIES
+from ..models.orders import SOURCE_SAMPLE
 from ..models.payments import ENTRY_FEE, ENTRY_REFUND
 from . import order_states as st
 from .agreements import COUNTED_STATUSES, MILLION, MonthVolume
@@ -106,6 +107,16 @@ def _raw(column):
 def lima_midnight_utc(day: date) -> datetime:
     """The UTC instant at which `day` starts in Lima."""
     return datetime.combine(day, time(0), LIMA).astimezone(UTC)
+
+
+def without_jit(session: Session) -> None:
+    """On PostgreSQL, no JIT compilation for the rest of this transaction.
+
+    The dashboard sends a dozen short aggregates; compiling each one costs more (about a
+    second apiece over a million lines) than it saves. Call it once per request.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
 
 
 # Filters ---------------------------------------------------------------------------------
@@ -313,8 +324,8 @@ def _bucket_starts(f: Filters, grain: str) -> list[date]:
     return starts
 
 
-def _bucket_case(column, starts: list[date]):
-    """Index of the bucket a Lima date falls in (starts ascending): no Python per row."""
+def _bucket_case(column, starts: list):
+    """Index of the bucket a value falls in (starts ascending, dates or instants)."""
     whens = [(column < starts[i + 1], i) for i in range(len(starts) - 1)]
     return sa.case(*whens, else_=len(starts) - 1) if whens else sa.literal(0)
 
@@ -329,19 +340,35 @@ def _delivered_orders(periods: list[Filters], f: Filters, buckets: list[date] | 
     """
     start = min(p.start_utc for p in periods)
     end = max(p.end_utc for p in periods)
-    value = sa.func.coalesce(sa.func.sum(OrderLine.delivered_total_cents), 0)
-    kg = sa.func.coalesce(
-        sa.func.sum(_raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)), 0
-    )
-    deductions = (
-        sa.select(sa.func.coalesce(-sa.func.sum(LedgerEntry.amount_cents), 0))
-        .where(
-            LedgerEntry.order_id == Order.id,
-            LedgerEntry.kind.in_((ENTRY_FEE, ENTRY_REFUND)),
+    in_range = _delivered_between(start, end)
+    # The lines' sums per order, and the fee and refunds per order, each grouped on its own
+    # and then joined: hash joins, no per-order subquery.
+    lines = _scoped(
+        sa.select(
+            OrderLine.order_id.label("order_id"),
+            sa.func.sum(OrderLine.delivered_total_cents).label("value"),
+            sa.func.sum(
+                _raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)
+            ).label("kg"),
         )
-        .correlate(Order)
-        .scalar_subquery()
+        .select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(in_range),
+        f,
     )
+    lines = lines.group_by(OrderLine.order_id).subquery("delivered_lines")
+    taken = _scoped(
+        sa.select(
+            LedgerEntry.order_id.label("order_id"),
+            (-sa.func.sum(LedgerEntry.amount_cents)).label("deductions"),
+        )
+        .select_from(Order)
+        .join(LedgerEntry, LedgerEntry.order_id == Order.id)
+        .where(in_range, LedgerEntry.kind.in_((ENTRY_FEE, ENTRY_REFUND))),
+        f,
+        lines=False,
+    )
+    taken = taken.group_by(LedgerEntry.order_id).subquery("taken")
     columns = [
         Order.id.label("order_id"),
         Order.association_id.label("association_id"),
@@ -351,21 +378,19 @@ def _delivered_orders(periods: list[Filters], f: Filters, buckets: list[date] | 
             "on_time"
         ),
         Order.delivered_subtotal_cents.label("order_value"),
-        value.label("value"),
-        kg.label("kg"),
-        deductions.label("deductions"),
+        sa.func.coalesce(lines.c.value, 0).label("value"),
+        sa.func.coalesce(lines.c.kg, 0).label("kg"),
+        sa.func.coalesce(taken.c.deductions, 0).label("deductions"),
     ]
-    group = [Order.id, Order.association_id, Order.buyer_id]
-    group += [Order.delivered_at, Order.delivery_date, Order.delivered_subtotal_cents]
     if buckets:
         columns.append(_bucket_case(lima_date(Order.delivered_at), buckets).label("bucket"))
     query = (
         sa.select(*columns)
         .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(_delivered_between(start, end))
+        .join(lines, lines.c.order_id == Order.id)
+        .outerjoin(taken, taken.c.order_id == Order.id)
     )
-    return _scoped(query, f).group_by(*group).subquery("delivered")
+    return query.subquery("delivered")
 
 
 def _income(d):
@@ -375,6 +400,157 @@ def _income(d):
         else_=d.c.deductions,
     )
     return d.c.value - share
+
+
+@dataclass
+class _Sums:
+    value_cents: int = 0
+    deductions_cents: int = 0
+    kg_millionths: int = 0
+    orders: int = 0
+    on_time: int = 0
+    buyers: int = 0
+
+    @property
+    def income_cents(self) -> int:
+        return self.value_cents - self.deductions_cents
+
+    @property
+    def kg(self) -> Decimal:
+        return kg_from_millionths(self.kg_millionths)
+
+
+def _has_line_filter(f: Filters) -> bool:
+    return f.product_id is not None or bool(f.category)
+
+
+def _sums(
+    session: Session,
+    periods: list[Filters],
+    f: Filters,
+    keys: tuple[str, ...],
+    buckets: list[date] | None = None,
+) -> dict[tuple[int, ...], _Sums]:
+    """Delivered sums grouped by `keys` ("period", "bucket", "association_id", "buyer_id").
+
+    Without a product or category filter: three GROUP BYs straight to the keys (the lines'
+    value and kg; the orders' count, on-time count and buyers; the ledger's fee and
+    refunds), each with few groups. With one, the orders' fee and refunds are shared out by
+    value, so it goes through one row per order (`_delivered_orders`).
+    """
+    result: dict[tuple[int, ...], _Sums] = {}
+
+    def entry(row) -> _Sums | None:
+        key = tuple(row[: len(keys)])
+        if any(k is None for k in key):
+            return None
+        return result.setdefault(tuple(int(k) for k in key), _Sums())
+
+    if _has_line_filter(f):
+        d = _delivered_orders(periods, f, buckets)
+        columns = [d.c[k] for k in keys]
+        rows = session.execute(
+            sa.select(
+                *columns,
+                sa.func.sum(d.c.value),
+                sa.func.sum(d.c.value - _income(d)),
+                sa.func.sum(d.c.kg),
+                sa.func.count(),
+                sa.func.sum(d.c.on_time),
+                sa.func.count(sa.distinct(d.c.buyer_id)),
+            ).group_by(*columns)
+        )
+        for row in rows:
+            e = entry(row)
+            if e is not None:
+                n = len(keys)
+                e.value_cents, e.deductions_cents = int(row[n]), int(row[n + 1])
+                e.kg_millionths, e.orders = int(row[n + 2]), int(row[n + 3])
+                e.on_time, e.buyers = int(row[n + 4]), int(row[n + 5])
+        return result
+
+    start = min(p.start_utc for p in periods)
+    end = max(p.end_utc for p in periods)
+    in_range = _delivered_between(start, end)
+    expressions = {
+        "period": _period_case(periods, Order.delivered_at),
+        "association_id": Order.association_id,
+        "buyer_id": Order.buyer_id,
+    }
+    if buckets:
+        # Compared as UTC instants (each bucket starts at midnight in Lima): no time-zone
+        # conversion per row.
+        instants = [lima_midnight_utc(b) for b in buckets]
+        expressions["bucket"] = _bucket_case(Order.delivered_at, instants)
+    columns = [expressions[k] for k in keys]
+    not_sample = Order.source != SOURCE_SAMPLE
+    line_query = (
+        sa.select(
+            *columns,
+            sa.func.sum(OrderLine.delivered_total_cents),
+            sa.func.sum(_raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)),
+        )
+        .select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(in_range)
+    )
+    for row in session.execute(_scoped(line_query, f).group_by(*columns)):
+        e = entry(row)
+        if e is not None:
+            e.value_cents += int(row[-2] or 0)
+            e.kg_millionths += int(row[-1] or 0)
+    on_time = sa.case((lima_date(Order.delivered_at) <= Order.delivery_date, 1), else_=0)
+    order_query = (
+        sa.select(
+            *columns,
+            sa.func.count(),
+            sa.func.sum(on_time),
+            sa.func.count(sa.distinct(Order.buyer_id)),
+        )
+        .select_from(Order)
+        .where(in_range, not_sample)
+    )
+    for row in session.execute(_scoped(order_query, f, lines=False).group_by(*columns)):
+        e = entry(row)
+        if e is not None:
+            e.orders, e.on_time, e.buyers = int(row[-3]), int(row[-2] or 0), int(row[-1])
+    ledger_query = (
+        sa.select(*columns, -sa.func.sum(LedgerEntry.amount_cents))
+        .select_from(Order)
+        .join(LedgerEntry, LedgerEntry.order_id == Order.id)
+        .where(in_range, not_sample, LedgerEntry.kind.in_((ENTRY_FEE, ENTRY_REFUND)))
+    )
+    for row in session.execute(_scoped(ledger_query, f, lines=False).group_by(*columns)):
+        e = entry(row)
+        if e is not None:
+            e.deductions_cents += int(row[-1] or 0)
+    return result
+
+
+def _families_by_period(session: Session, periods: list[Filters], f: Filters) -> dict[int, int]:
+    """Member families of the associations that delivered, per period (one query)."""
+    if _has_line_filter(f):
+        d = _delivered_orders(periods, f)
+        pairs = sa.select(d.c.period.label("period"), d.c.association_id.label("association_id"))
+    else:
+        start = min(p.start_utc for p in periods)
+        end = max(p.end_utc for p in periods)
+        pairs = _scoped(
+            sa.select(
+                _period_case(periods, Order.delivered_at).label("period"),
+                Order.association_id.label("association_id"),
+            ).where(_delivered_between(start, end), Order.source != SOURCE_SAMPLE),
+            f,
+            lines=False,
+        )
+    pairs = pairs.distinct().subquery()
+    rows = session.execute(
+        sa.select(pairs.c.period, sa.func.sum(Association.member_families))
+        .join(Association, Association.id == pairs.c.association_id)
+        .where(pairs.c.period.is_not(None))
+        .group_by(pairs.c.period)
+    )
+    return {int(period): int(families or 0) for period, families in rows}
 
 
 def kg_from_millionths(millionths) -> Decimal:
@@ -432,40 +608,13 @@ class Totals:
 def _totals_by_period(session: Session, periods: list[Filters], f: Filters) -> list[Totals]:
     """Totals of each period: three GROUP BY queries, whatever the number of periods."""
     result = [Totals() for _ in periods]
-    d = _delivered_orders(periods, f)
-    rows = session.execute(
-        sa.select(
-            d.c.period,
-            sa.func.sum(d.c.value),
-            sa.func.sum(d.c.value - _income(d)),
-            sa.func.sum(d.c.kg),
-            sa.func.count(),
-            sa.func.count(sa.distinct(d.c.buyer_id)),
-            sa.func.count(sa.distinct(d.c.association_id)),
-            sa.func.sum(d.c.on_time),
-        )
-        .where(d.c.period.is_not(None))
-        .group_by(d.c.period)
-    )
-    for period, value, deductions, kg, orders, buyers, associations, on_time in rows:
-        t = result[int(period)]
-        t.value_cents, t.deductions_cents = int(value), int(deductions)
-        t.income_cents = t.value_cents - t.deductions_cents
-        t.kg, t.orders, t.buyers = kg_from_millionths(kg), int(orders), int(buyers)
-        t.associations, t.on_time = int(associations), int(on_time)
-    # Member families of the associations that delivered in each period.
-    per_association = (
-        sa.select(d.c.period, d.c.association_id)
-        .where(d.c.period.is_not(None))
-        .group_by(d.c.period, d.c.association_id)
-        .subquery()
-    )
-    for period, families in session.execute(
-        sa.select(per_association.c.period, sa.func.sum(Association.member_families))
-        .join(Association, Association.id == per_association.c.association_id)
-        .group_by(per_association.c.period)
-    ):
-        result[int(period)].families = int(families or 0)
+    for (period,), e in _sums(session, periods, f, ("period",)).items():
+        t = result[period]
+        t.value_cents, t.deductions_cents = e.value_cents, e.deductions_cents
+        t.income_cents, t.kg, t.orders = e.income_cents, e.kg, e.orders
+        t.buyers, t.on_time = e.buyers, e.on_time
+    for period, families in _families_by_period(session, periods, f).items():
+        result[period].families = families
     # Fill rate: orders due in the period that were delivered or rejected.
     period = _period_case(periods, Order.delivery_date, utc=False)
     ordered = _raw(OrderLine.quantity) * _raw(OrderLine.weight_per_unit_kg)
@@ -666,7 +815,7 @@ class Series:
 
 
 def series(session: Session, filters: Filters, grain: str | None = None) -> Series:
-    """Value, kg and income per week or month of the period, by association (one query)."""
+    """Value, kg and income per week or month of the period, by association."""
     grain = grain if grain in GRAINS else filters.grain
     starts = _bucket_starts(filters, grain)
     ends = [s - timedelta(days=1) for s in starts[1:]]
@@ -674,32 +823,17 @@ def series(session: Session, filters: Filters, grain: str | None = None) -> Seri
     bounds = [
         (max(s, filters.start), min(e, filters.end)) for s, e in zip(starts, ends, strict=True)
     ]
-    d = _delivered_orders([filters], filters, buckets=starts)
-    rows = session.execute(
-        sa.select(
-            d.c.bucket,
-            d.c.association_id,
-            Association.name,
-            sa.func.sum(d.c.value),
-            sa.func.sum(_income(d)),
-            sa.func.sum(d.c.kg),
-            sa.func.count(),
-        )
-        .join(Association, Association.id == d.c.association_id)
-        .where(d.c.period.is_not(None))
-        .group_by(d.c.bucket, d.c.association_id, Association.name)
-    ).all()
+    sums = _sums(session, [filters], filters, ("bucket", "association_id"), starts)
+    names = _names(session, Association, Association.name, {a for _, a in sums})
     points = [Point(s, e) for s, e in bounds]
     by_association: dict[int, list[Point]] = {}
-    names: dict[int, str] = {}
-    for bucket, association_id, name, value, income, kg, orders in rows:
-        names[association_id] = name
+    for (bucket, association_id), e in sums.items():
         own = by_association.setdefault(association_id, [Point(s, e) for s, e in bounds])
-        for p in (points[int(bucket)], own[int(bucket)]):
-            p.value_cents += int(value)
-            p.income_cents += int(income)
-            p.kg += kg_from_millionths(kg)
-            p.orders += int(orders)
+        for p in (points[bucket], own[bucket]):
+            p.value_cents += e.value_cents
+            p.income_cents += e.income_cents
+            p.kg += e.kg
+            p.orders += e.orders
     ordered = dict(sorted(by_association.items(), key=lambda item: names[item[0]]))
     return Series(grain, points, ordered, names)
 
@@ -742,71 +876,66 @@ class Row:
         return _cents_div(self.value_cents, self.orders)
 
 
+def _names(session: Session, model, name, ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(model.id, name).where(model.id.in_(sorted(ids)))).all())
+
+
 def by_association(session: Session, filters: Filters) -> list[Row]:
     """Per association: value, income, kg, orders, buyers, income per member family."""
-    d = _delivered_orders([filters], filters)
-    rows = session.execute(
-        sa.select(
-            Association.id,
-            Association.name,
-            Association.member_families,
-            sa.func.sum(d.c.value),
-            sa.func.sum(_income(d)),
-            sa.func.sum(d.c.kg),
-            sa.func.count(),
-            sa.func.count(sa.distinct(d.c.buyer_id)),
-        )
-        .join(Association, Association.id == d.c.association_id)
-        .where(d.c.period.is_not(None))
-        .group_by(Association.id, Association.name, Association.member_families)
+    sums = _sums(session, [filters], filters, ("association_id",))
+    if not sums:
+        return []
+    associations = session.execute(
+        sa.select(Association.id, Association.name, Association.member_families)
+        .where(Association.id.in_(sorted(k[0] for k in sums)))
         .order_by(Association.name)
     )
-    return [
-        Row(
-            id=r[0],
-            name=r[1],
-            families=int(r[2] or 0),
-            value_cents=int(r[3]),
-            income_cents=int(r[4]),
-            kg=kg_from_millionths(r[5]),
-            orders=int(r[6]),
-            buyers=int(r[7]),
+    rows = []
+    for association_id, name, families in associations:
+        e = sums[(association_id,)]
+        rows.append(
+            Row(
+                id=association_id,
+                name=name,
+                families=int(families or 0),
+                value_cents=e.value_cents,
+                income_cents=e.income_cents,
+                kg=e.kg,
+                orders=e.orders,
+                buyers=e.buyers,
+            )
         )
-        for r in rows
-    ]
+    return rows
 
 
 def by_buyer(session: Session, filters: Filters) -> list[Row]:
     """Per buyer: value, income it brought to the producers, kg, orders, average order."""
-    d = _delivered_orders([filters], filters)
-    rows = session.execute(
-        sa.select(
-            Buyer.id,
-            Buyer.trade_name,
-            Buyer.city,
-            Buyer.kind,
-            sa.func.sum(d.c.value),
-            sa.func.sum(_income(d)),
-            sa.func.sum(d.c.kg),
-            sa.func.count(),
+    sums = _sums(session, [filters], filters, ("buyer_id",))
+    if not sums:
+        return []
+    buyers = session.execute(
+        sa.select(Buyer.id, Buyer.trade_name, Buyer.city, Buyer.kind).where(
+            Buyer.id.in_(sorted(k[0] for k in sums))
         )
-        .join(Buyer, Buyer.id == d.c.buyer_id)
-        .where(d.c.period.is_not(None))
-        .group_by(Buyer.id, Buyer.trade_name, Buyer.city, Buyer.kind)
-        .order_by(sa.func.sum(d.c.value).desc(), Buyer.trade_name)
     )
-    return [
-        Row(
-            id=r[0],
-            name=r[1],
-            detail=f"{r[2]}/{r[3]}",
-            value_cents=int(r[4]),
-            income_cents=int(r[5]),
-            kg=kg_from_millionths(r[6]),
-            orders=int(r[7]),
+    rows = []
+    for buyer_id, name, city, kind in buyers:
+        e = sums[(buyer_id,)]
+        rows.append(
+            Row(
+                id=buyer_id,
+                name=name,
+                detail=f"{city}/{kind}",
+                value_cents=e.value_cents,
+                income_cents=e.income_cents,
+                kg=e.kg,
+                orders=e.orders,
+            )
         )
-        for r in rows
-    ]
+    rows.sort(key=lambda r: (-r.value_cents, r.name))
+    return rows
 
 
 def by_product(session: Session, filters: Filters) -> list[Row]:
@@ -814,11 +943,7 @@ def by_product(session: Session, filters: Filters) -> list[Row]:
     it is not split by product)."""
     query = (
         sa.select(
-            Product.id,
-            Product.name,
-            Product.unit,
-            Product.category,
-            Association.name,
+            OrderLine.product_id,
             sa.func.sum(OrderLine.delivered_total_cents),
             sa.func.sum(_raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)),
             sa.func.sum(_raw(OrderLine.delivered_quantity)),
@@ -826,31 +951,35 @@ def by_product(session: Session, filters: Filters) -> list[Row]:
         )
         .select_from(Order)
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .join(Association, Association.id == Product.association_id)
         .where(_delivered_between(filters.start_utc, filters.end_utc))
     )
-    if filters.category:
-        query = query.where(Product.category == filters.category)
-    query = _scoped(query, dataclasses.replace(filters, category=None))
-    rows = session.execute(
-        query.group_by(
-            Product.id, Product.name, Product.unit, Product.category, Association.name
-        ).order_by(Association.name, Product.name)
+    sums = {
+        r[0]: r for r in session.execute(_scoped(query, filters).group_by(OrderLine.product_id))
+    }
+    if not sums:
+        return []
+    products = session.execute(
+        sa.select(Product.id, Product.name, Product.unit, Product.category, Association.name)
+        .join(Association, Association.id == Product.association_id)
+        .where(Product.id.in_(sorted(sums)))
+        .order_by(Association.name, Product.name)
     )
-    return [
-        Row(
-            id=r[0],
-            name=r[1],
-            unit=r[2],
-            detail=f"{r[3]}/{r[4]}",
-            value_cents=int(r[5] or 0),
-            kg=kg_from_millionths(r[6]),
-            quantity=(Decimal(int(r[7] or 0)) / 1000).quantize(Decimal("0.001")),
-            orders=int(r[8]),
+    rows = []
+    for product_id, name, unit, category, association in products:
+        r = sums[product_id]
+        rows.append(
+            Row(
+                id=product_id,
+                name=name,
+                unit=unit,
+                detail=f"{category}/{association}",
+                value_cents=int(r[1] or 0),
+                kg=kg_from_millionths(r[2]),
+                quantity=(Decimal(int(r[3] or 0)) / 1000).quantize(Decimal("0.001")),
+                orders=int(r[4]),
+            )
         )
-        for r in rows
-    ]
+    return rows
 
 
 @dataclass
@@ -920,12 +1049,26 @@ def by_agreement(session: Session, filters: Filters) -> list[AgreementRow]:
     if not found:
         return []
     starts = _bucket_starts(filters, "month")
-    day = sa.case(
-        (Order.status == st.DELIVERED, lima_date(Order.delivered_at)), else_=Order.delivery_date
-    )
-    month = _bucket_case(day, starts)
-    ordered_kg = _raw(OrderLine.quantity) * _raw(OrderLine.weight_per_unit_kg)
     delivered = Order.status == st.DELIVERED
+    # The month of the order's day: delivered ones by the instant (UTC bounds of Lima
+    # months), the others by their delivery date.
+    month = sa.case(
+        (delivered, _bucket_case(Order.delivered_at, [lima_midnight_utc(m) for m in starts])),
+        else_=_bucket_case(Order.delivery_date, starts),
+    )
+    in_period = sa.or_(
+        sa.and_(
+            delivered,
+            Order.delivered_at >= filters.start_utc,
+            Order.delivered_at < filters.end_utc,
+        ),
+        sa.and_(
+            Order.status != st.DELIVERED,
+            Order.delivery_date >= filters.start,
+            Order.delivery_date <= filters.end,
+        ),
+    )
+    ordered_kg = _raw(OrderLine.quantity) * _raw(OrderLine.weight_per_unit_kg)
     delivered_kg = _raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)
     volumes = (
         sa.select(
@@ -950,8 +1093,7 @@ def by_agreement(session: Session, filters: Filters) -> list[AgreementRow]:
         .where(
             Agreement.id.in_([a.id for a, _, _ in found]),
             Order.status.in_(COUNTED_STATUSES),
-            day >= filters.start,
-            day <= filters.end,
+            in_period,
         )
     )
     volumes = _scoped(volumes, dataclasses.replace(filters, city=None, buyer_kind=None))

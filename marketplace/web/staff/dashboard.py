@@ -33,6 +33,7 @@ CHART_METRICS = {
 
 
 def _filters() -> tuple[reporting.Filters, dict[str, str]]:
+    reporting.without_jit(db.session)  # every page here runs a dozen aggregates
     return reporting.parse_filters(request.args)
 
 
@@ -221,6 +222,7 @@ def dashboard_lines():
 @bp.route("/impact")
 @staff_required
 def impact():
+    reporting.without_jit(db.session)
     args = request.args if request.args.get("period") else {**request.args, "period": "12m"}
     filters, errors = reporting.parse_filters(args)
     return render_template(
