@@ -15,8 +15,8 @@ association or one buyer with `dataclasses.replace(filters, association_id=...)`
 - `Filters.for_period(preset, today=None, **scope)`: "month", "3m", "year", "12m".
 - `headline(session, filters) -> Headline`: every headline figure with the previous period's
   value and the change.
-- `totals(session, filters) -> Totals`: delivered value, income, kg, orders, buyers in the
-  period (one query).
+- `totals(session, filters) -> Totals`: delivered value, income, kg, orders, buyers, fill
+  and on-time counts, agreements and standing orders in the period.
 - `series(session, filters, grain=None) -> Series`: value, kg and income per week or month,
   split by association (`Series.points`, `Series.by_association`).
 - `income_by_month(session, filters) -> list[Point]`: income, value and kg per Lima month.
@@ -25,6 +25,7 @@ association or one buyer with `dataclasses.replace(filters, association_id=...)`
   per month (reuses `agreements.MonthVolume`).
 - `line_page(session, filters, page) -> LinePage` and `iter_lines(session, filters)`: the
   order lines behind the figures (paginated / streamed), with their sums.
+- `without_jit(session)`: once per request on PostgreSQL, before the aggregates.
 """
 
 from __future__ import annotations
