@@ -581,7 +581,6 @@ class Totals:
     kg: Decimal = Decimal("0.000")
     orders: int = 0
     buyers: int = 0
-    associations: int = 0
     on_time: int = 0
     families: int = 0
     ordered_kg: Decimal = Decimal("0.000")  # of the orders answered in the period (fill rate)
