@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from ..models import Association, LedgerEntry, Order
 from ..models.orders import SOURCE_SAMPLE
 from ..models.payments import ENTRY_REFUND
-from .reporting import Filters, _bucket_case, _bucket_starts, _delivered_between, lima_date
+from .reporting import (
+    Filters,
+    _bucket_case,
+    _bucket_starts,
+    _delivered_between,
+    lima_midnight_utc,
+)
 
 
 @dataclass
@@ -84,7 +90,9 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
         .group_by(LedgerEntry.order_id)
         .subquery("refunds")
     )
-    month = _bucket_case(lima_date(Order.delivered_at), starts).label("month")
+    # Months compared as the UTC instants at which they start in Lima: no conversion per row.
+    instants = [lima_midnight_utc(start) for start in starts]
+    month = _bucket_case(Order.delivered_at, instants).label("month")
     query = (
         sa.select(
             month,
