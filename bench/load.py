@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432"
 DEMO_PASSWORD = "qhatu-demo-2026"  # the seed's public demo password  # noqa: S105
 REQUEST_TIMEOUT = 35  # seconds: longer than gunicorn's worker timeout, so a hang shows
-SHORT_MARKERS = ("solo quedan",)  # what the cart and checkout say of a short product
+SHORT_MARKERS = ("solo quedan", "sin stock por ahora")  # what pages say of a short product
 
 # Kinds of virtual user and the share of the crowd each takes by default.
 MIX = {"visitor": 0.4, "buyer": 0.35, "promoter": 0.15, "staff": 0.1}

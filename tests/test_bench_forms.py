@@ -36,6 +36,7 @@ def test_a_form_without_action_posts_to_its_page():
 def test_sold_out_pages_and_the_crowd():
     assert sold_out("<p>Queso: pediste 5 kg y solo quedan 1 kg.</p>")
     assert sold_out("<p>Solo quedan 2 kg.</p>")
+    assert sold_out('<p class="muted">Sin stock por ahora.</p>')
     assert not sold_out("<p>El pedido mínimo es S/ 120.00</p>")
     assert role_counts(40) == {"visitor": 16, "buyer": 14, "promoter": 6, "staff": 4}
     assert sum(role_counts(7).values()) == 7
