@@ -212,6 +212,16 @@ def main(argv=None) -> int:
         end = max(filter(None, (ok_at, ready_at, restart["back"]))) + GRACE_SECONDS
         windows.append((restart["at"] - 0.5, end))
         lines.extend(window_lines(samples, probe, "around the restart", restart["at"] - 0.5, end))
+        failed = [
+            s.started + s.seconds
+            for s in samples
+            if s.outcome == "error" and overlaps(s, restart["at"] - 0.5, end)
+        ]
+        if failed:
+            lines.append(
+                f"    errors answered from {min(failed) - restart['at']:+.2f} s to "
+                f"{max(failed) - restart['at']:+.2f} s after the restart began"
+            )
         recovered = recovered and ok_at is not None and ready_at is not None
     stray = [
         s
