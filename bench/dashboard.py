@@ -454,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         default="keep",
         help="create or drop the indexes this bench suggests (SUGGESTED_INDEXES) first",
     )
+    parser.add_argument("--profile", action="store_true", help="cProfile one dashboard request")
     parser.add_argument(
         "--own-pages", action="store_true", help="also time the promoter's and buyer's figures"
     )
@@ -524,6 +525,21 @@ def time_dashboard(app, engine, args) -> None:
     print(f"  statements per request            {len(statements):9d}")
     if args.explain:
         explain(engine, statements, medians)
+    if args.profile:
+        profile(client, args.url)
+
+
+def profile(client, url: str, top: int = 25) -> None:
+    """Where one request spends its time outside the database: cProfile, by own time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url)
+    profiler.disable()
+    print(f"\n--- one GET {url} under cProfile (own time) ---")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
 # The promoter's figures and the buyer's spend, as the busiest association and buyer see them
