@@ -500,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.url != "none":
             time_dashboard(app, engine, args)
         if args.own_pages:
-            time_own_pages(app, engine, args.reps)
+            time_own_pages(app, engine, args.reps, args.explain)
         engine.dispose()
     return 0
 
@@ -582,7 +582,7 @@ def own_users(engine) -> dict[str, str]:
     return emails
 
 
-def time_own_pages(app, engine, reps: int) -> None:
+def time_own_pages(app, engine, reps: int, show_plans: bool = False) -> None:
     import time_machine
 
     emails = own_users(engine)
@@ -592,12 +592,14 @@ def time_own_pages(app, engine, reps: int) -> None:
             client.post("/login", data={"email": emails[role], "password": STAFF_PASSWORD})
             times, statements = time_page(client, url, reps)
             db.session.remove()
-            replayed, _ = replay(engine, statements, reps)
+            replayed, medians = replay(engine, statements, reps)
             page_ms, raw_ms = median_ms(times), median_ms(replayed)
             print(f"\nGET {url} as the busiest {role}, on {OWN_PAGES_DAY[:10]} (medians)")
             print(
                 f"  page {page_ms:9.1f} ms, its {len(statements)} statements raw {raw_ms:9.1f} ms"
             )
+            if show_plans:
+                explain(engine, statements, medians, top=1)
 
 
 if __name__ == "__main__":
