@@ -145,6 +145,7 @@ class Filters:
     city: str | None = None
     buyer_kind: str | None = None
     category: str | None = None
+    by: str | None = None  # "week" or "month" for the series; None: chosen by the length
 
     @classmethod
     def for_period(cls, preset: str, today: date | None = None, **scope) -> Filters:
@@ -192,7 +193,9 @@ class Filters:
 
     @property
     def grain(self) -> str:
-        """Weeks for up to about three months, months beyond."""
+        """As asked, else weeks for up to about three months and months beyond."""
+        if self.by in GRAINS:
+            return self.by
         return "week" if self.days <= 93 else "month"
 
     def query_args(self, **changes) -> dict[str, str]:
@@ -213,8 +216,8 @@ class Filters:
         return f"{self.start.isoformat()}_{self.end.isoformat()}"
 
 
-SCOPE_FIELDS = ("association_id", "buyer_id", "product_id", "city", "buyer_kind", "category")
-CHOICES = {"city": CITIES, "buyer_kind": BUYER_KINDS, "category": CATEGORIES}
+SCOPE_FIELDS = ("association_id", "buyer_id", "product_id", "city", "buyer_kind", "category", "by")
+CHOICES = {"city": CITIES, "buyer_kind": BUYER_KINDS, "category": CATEGORIES, "by": GRAINS}
 
 
 def _parse_date(raw: str | None) -> date | None:

@@ -461,3 +461,9 @@ def test_filters_from_the_query_string(app):
     assert f.previous() == replace(f, start=date(2026, 2, 28), end=date(2026, 3, 9))
     assert errors == {"buyer_id": "Elige una opción de la lista."}
     assert reporting.Filters.for_period("year", today).previous().start == date(2025, 1, 1)
+    f, errors = reporting.parse_filters({"period": "month", "by": "month"}, today)
+    assert (f.grain, f.query_args()["by"], errors) == ("month", "month", {})
+    assert reporting.parse_filters({"period": "month"}, today)[0].grain == "week"
+    assert reporting.parse_filters({"period": "year", "by": "day"}, today)[1] == {
+        "by": "Elige una opción de la lista."
+    }

@@ -74,6 +74,9 @@ def test_htmx_gets_only_the_results(app, client, auth):
     assert response.data.lstrip().startswith(b"{#") is False
     assert b'id="dashboard-results"' in response.data and b"<html" not in response.data
     assert "HX-Request" in response.headers["Vary"]
+    assert b"(por semana)" in response.data
+    by_month = client.get(FEB + "&by=month", headers={"HX-Request": "true"})
+    assert b"(por mes)" in by_month.data and b"by=month" in by_month.data
 
 
 def test_bad_dates_say_so_and_show_this_month(app, client, auth):

@@ -67,6 +67,7 @@ def _options() -> dict:
         "cities": [(c, CITY_LABELS[c]) for c in CITIES],
         "kinds": [(k, BUYER_KIND_LABELS[k]) for k in BUYER_KINDS],
         "categories": [(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
+        "grains": [("week", _("Semana")), ("month", _("Mes"))],
         "presets": reporting.PRESET_LABELS,
     }
 
