@@ -3,7 +3,8 @@
 The script lives in `static/js/sw.js`; this view fills in the shell it caches (built with
 `url_for`) and a version made from the bytes of those files, so that changing any of them
 installs a fresh worker. Served with `Cache-Control: no-cache` so phones check for updates,
-and `Service-Worker-Allowed: /` so the worker may control the promoter pages under /producer/.
+and `Service-Worker-Allowed: /`. It is registered for the whole site (it answers only the home
+page and the shell, and sees a logout from any page).
 """
 
 from __future__ import annotations

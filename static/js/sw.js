@@ -1,4 +1,6 @@
-/* Service worker of the promoter's phone (served as /sw.js, scope /producer/).
+/* Service worker of the promoter's phone (served as /sw.js, scope: the whole site, so that
+   logging out from any page forgets the saved copy; it answers only the requests below and
+   leaves every other request alone).
    - The promoter shell (CSS, htmx, the offline queue, manifest, icons) is kept in a cache and
      answered from it at once; it is refreshed in the background.
    - The home page is fetched from the network first; the last copy is kept so that the page

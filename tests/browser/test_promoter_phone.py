@@ -5,7 +5,9 @@ service worker as last seen), regains it, and each is applied once."""
 import re
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from marketplace.extensions import db
@@ -172,4 +174,11 @@ def test_promoter_phone_offline_update_is_applied_once(
     )
     assert status == 200
     assert stock_and_additions(live_app, product_id) == (Decimal("45"), additions_before + 1)
+
+    # Logging out forgets the saved page: offline, nothing of the association shows any more.
+    page.get_by_role("button", name="Salir").click()
+    expect(page.get_by_role("link", name="Ingresar")).to_be_visible()
+    go_offline(context, cdp)
+    with pytest.raises(PlaywrightError):
+        page.goto("/producer/home")
     context.close()

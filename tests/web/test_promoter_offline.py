@@ -29,7 +29,7 @@ def test_service_worker_is_served_from_the_root_and_rechecked(client):
 def test_home_registers_the_worker_and_can_be_installed(client, auth):
     auth.login(PromoterFactory())
     page = client.get("/producer/home").get_data(as_text=True)
-    assert 'data-sw="/sw.js"' in page and 'data-sw-scope="/producer/"' in page
+    assert 'data-sw="/sw.js"' in page and 'data-sw-scope="/"' in page
     assert 'rel="manifest"' in page and 'name="theme-color"' in page
     manifest = client.get("/static/manifest.webmanifest")
     assert manifest.status_code == 200
