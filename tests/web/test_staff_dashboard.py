@@ -19,6 +19,7 @@ from marketplace.formatting import money
 from marketplace.models import Order, OrderLine
 from marketplace.services import order_states as st
 from marketplace.services import reporting
+from marketplace.web.staff.dashboard import csv_cell
 from tests.conftest import text
 from tests.factories import BuyerFactory, ProductFactory, PromoterFactory, StaffFactory
 from tests.services.test_reporting import FEBRUARY, app_config, build_world, make_order
@@ -131,6 +132,15 @@ def test_csv_exports_neutralise_formulas_and_name_the_period(app, client, auth):
     assert '\'=HYPERLINK("http://x")' in names
     assert "'+51 Tienda" in names
     assert "'@cafe\t" in names
+    assert [csv_cell(v) for v in ("-12.50", "-2+3", "=1+1", "\rx", 7, None, "Sara")] == [
+        "-12.50",
+        "'-2+3",
+        "'=1+1",
+        "'\rx",
+        "7",
+        "",
+        "Sara",
+    ]
     lines = client.get(
         "/staff/dashboard/export/lines.csv?period=custom&start=2026-02-01&end=2026-02-28"
     ).data.decode("utf-8")
@@ -138,6 +148,16 @@ def test_csv_exports_neutralise_formulas_and_name_the_period(app, client, auth):
     total = sum(Decimal(r[-1]) for r in rows)
     assert total * 100 == reporting.totals(db.session, FEBRUARY).value_cents
     assert client.get("/staff/dashboard/export/nothing.csv").status_code == 404
+    figures = client.get(FEB.replace("dashboard?", "dashboard/export/figures.csv?")).data
+    rows = {r[0]: r for r in csv.reader(io.StringIO(figures.decode("utf-8")[1:]))}
+    h = reporting.headline(db.session, FEBRUARY)
+    assert rows["Valor entregado"][1:] == [
+        f"{h['value'].current / 100:.2f}",
+        f"{h['value'].previous / 100:.2f}",
+        f"{h['value'].change / 100:.2f}",
+        "S/",
+    ]
+    assert rows["Kilos entregados"][1] == str(h["kg"].current)
 
 
 def add_lines(count: int, day: date) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -243,10 +244,16 @@ def impact():
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula: risky first characters get a '."""
+    """A cell a spreadsheet will not run as a formula: risky first characters get a '.
+
+    A plain number (a negative change such as -12.50) is left as it is: it cannot run.
+    """
     text = "" if value is None else str(value)
-    if text.startswith(DANGEROUS_STARTS):
+    if text.startswith(DANGEROUS_STARTS) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -293,7 +300,27 @@ def _cents(value) -> str:
 
 def _export_rows(table: str, filters: reporting.Filters):
     session = db.session
-    if table == "associations":
+    if table == "figures":
+        h = reporting.headline(session, filters)
+        header = [_("Cifra"), _("Periodo"), _("Periodo anterior"), _("Cambio"),
+                  _("Unidad")]  # fmt: skip
+        units = {"money": "S/", "kg": "kg", "percent": "%", "count": ""}
+        plain = {"money": _cents, "kg": str, "percent": str, "count": str}
+
+        def cell(kind, value):
+            return "" if value is None else plain[kind](value)
+
+        rows = (
+            [
+                f.label,
+                cell(f.kind, f.current),
+                cell(f.kind, f.previous),
+                cell(f.kind, f.change),
+                units[f.kind],
+            ]  # fmt: skip
+            for f in h.figures
+        )
+    elif table == "associations":
         header = [_("Asociación"), _("Familias socias"), _("Valor entregado (S/)"),
                   _("Ingreso de productores (S/)"), _("Ingreso por familia (S/)"), _("Kg"),
                   _("Pedidos"), _("Compradores")]  # fmt: skip
