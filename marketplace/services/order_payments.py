@@ -29,7 +29,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import stripe
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -169,7 +169,7 @@ def state_of(session: Session, order: Order) -> State:
             )
         return State(
             METHOD_ACCOUNT,
-            _("A crédito, %(days)d días", days=billing.net_days),
+            ngettext("A crédito, %(num)d día", "A crédito, %(num)d días", billing.net_days),
             "ok",
             False,
             **allowed,
