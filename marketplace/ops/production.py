@@ -37,7 +37,25 @@ def settings_problems(app: Flask) -> list[str]:
             "rate limits are counted in memory but several workers are expected: "
             "set REDIS_URL (or RATELIMIT_STORAGE_URI)"
         )
+    problems += sms_problems(config)
     return problems
+
+
+def sms_problems(config) -> list[str]:
+    """An unknown SMS provider, or the HTTP one without its endpoint and credentials."""
+    from ..sms import PROVIDERS
+
+    provider = (config.get("SMS_PROVIDER") or "console").lower()
+    if provider not in PROVIDERS:
+        return [f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}"]
+    if provider == "http":
+        needed = ("SMS_API_URL", "SMS_API_USER", "SMS_API_PASSWORD", "SMS_FROM")
+        missing = [name for name in needed if not config.get(name)]
+        if missing:
+            return [f"SMS_PROVIDER=http needs {', '.join(missing)}"]
+        if not str(config["SMS_API_URL"]).startswith("https://"):
+            return ["SMS_API_URL must be an https:// URL (credentials travel with each message)"]
+    return []
 
 
 def check_settings(app: Flask) -> None:

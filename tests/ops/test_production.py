@@ -59,6 +59,31 @@ def test_in_memory_rate_limits_are_fine_for_a_single_worker(tmp_path):
     create_app(production_config(tmp_path, RATELIMIT_STORAGE_URI="memory://", WEB_CONCURRENCY=1))
 
 
+SMS_HTTP = {
+    "SMS_PROVIDER": "http",
+    "SMS_API_URL": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+    "SMS_API_USER": "AC1",
+    "SMS_API_PASSWORD": "token",
+    "SMS_FROM": "+5115550000",
+}
+
+
+def test_the_http_sms_provider_with_its_settings_starts(tmp_path):
+    create_app(production_config(tmp_path, **SMS_HTTP))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"SMS_PROVIDER": "carrier-pigeon"}, "SMS_PROVIDER must be one of console, http"),
+        ({"SMS_API_PASSWORD": None, "SMS_FROM": ""}, "needs SMS_API_PASSWORD, SMS_FROM"),
+        ({"SMS_API_URL": "http://sms.example.pe/send"}, "SMS_API_URL must be an https://"),
+    ],
+)
+def test_refuses_an_sms_provider_it_cannot_use(tmp_path, overrides, expected):
+    assert expected in refusal(tmp_path, **{**SMS_HTTP, **overrides})
+
+
 def test_every_problem_is_named_at_once(tmp_path):
     message = refusal(
         tmp_path, SECRET_KEY=None, SESSION_COOKIE_SECURE=False, RATELIMIT_STORAGE_URI=None
