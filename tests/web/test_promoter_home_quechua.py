@@ -10,11 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from marketplace.extensions import db
+from marketplace.models import Notification
 from marketplace.services import sms
 from tests.conftest import text
 from tests.factories import ordering_world, place_order
@@ -122,3 +124,17 @@ def test_sms_reply_in_quechua(client, quechua):
     db.session.commit()
     reply = handled.message.reply
     assert reply.startswith("Qhatu: KAQ CHULLPI 120 (yupasqa)")
+
+
+def test_new_order_sms_reaches_a_quechua_promoter_in_quechua(app, catalog):
+    ensure_compiled(catalog)
+    with app.test_request_context():
+        world = ordering_world()
+        world.promoter.phone = "+51987654321"
+        world.promoter.locale = "qu"
+        db.session.flush()
+        place_order(world.buyer_user, world.address, [(world.cheese, 4)])
+        db.session.commit()
+    sms_row = db.session.scalar(sa.select(Notification).where(Notification.channel == "sms"))
+    assert sms_row.phone == "+51987654321"
+    assert sms_row.body.startswith("Musuq mañakuy Q-")
