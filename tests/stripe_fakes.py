@@ -102,6 +102,13 @@ class FakeCheckout:
     def close(self):
         self.server.shutdown()
 
+    def reset(self):
+        """Forget every session (each test starts afresh; our order ids, and so the
+        idempotency keys made from them, repeat from one test to the next)."""
+        with self.lock:
+            self.sessions.clear()
+            self.by_key.clear()
+
     @Request.application
     def wsgi(self, request: Request) -> Response:
         path = request.path
@@ -210,7 +217,8 @@ def fake_checkout(localstripe):
 
 @pytest.fixture
 def stripe_config(localstripe, fake_checkout):
-    """Settings that turn cards on against the fakes."""
+    """Settings that turn cards on against the fakes (the Checkout fake starts empty)."""
+    fake_checkout.reset()
     return {
         "STRIPE_SECRET_KEY": "sk_test_qhatu",
         "STRIPE_API_BASE": localstripe,
