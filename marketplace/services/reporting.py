@@ -558,7 +558,9 @@ def _families_by_period(session: Session, periods: list[Filters], f: Filters) ->
 
 
 def kg_from_millionths(millionths) -> Decimal:
-    return (Decimal(int(millionths or 0)) / MILLION).quantize(Decimal("0.001"))
+    """Exact kilograms (quantity and weight have three decimals each: up to six here), so
+    sums of parts equal the whole; pages round only when they show them."""
+    return Decimal(int(millionths or 0)) / MILLION
 
 
 def _cents_div(cents: int, by: int) -> int | None:
@@ -581,7 +583,7 @@ class Totals:
     value_cents: int = 0
     deductions_cents: int = 0
     income_cents: int = 0
-    kg: Decimal = Decimal("0.000")
+    kg: Decimal = Decimal(0)
     orders: int = 0
     buyers: int = 0
     on_time: int = 0
@@ -804,7 +806,7 @@ class Point:
     end: date
     value_cents: int = 0
     income_cents: int = 0
-    kg: Decimal = Decimal("0.000")
+    kg: Decimal = Decimal(0)
     orders: int = 0
 
 
@@ -859,7 +861,7 @@ class Row:
     name: str
     value_cents: int = 0
     income_cents: int | None = None
-    kg: Decimal = Decimal("0.000")
+    kg: Decimal = Decimal(0)
     orders: int = 0
     quantity: Decimal | None = None  # in the sale unit (products)
     unit: str = ""
@@ -885,9 +887,33 @@ def _names(session: Session, model, name, ids) -> dict[int, str]:
     return dict(session.execute(sa.select(model.id, name).where(model.id.in_(sorted(ids)))).all())
 
 
-def by_association(session: Session, filters: Filters) -> list[Row]:
-    """Per association: value, income, kg, orders, buyers, income per member family."""
-    sums = _sums(session, [filters], filters, ("association_id",))
+def _buyers_by_association(session: Session, filters: Filters) -> dict[int, int]:
+    """How many buyers each association delivered to (orders only, no lines)."""
+    query = sa.select(Order.association_id, sa.func.count(sa.distinct(Order.buyer_id))).where(
+        _delivered_between(filters.start_utc, filters.end_utc), Order.source != SOURCE_SAMPLE
+    )
+    query = _scoped(query, filters, lines=False).group_by(Order.association_id)
+    return {int(a): int(n) for a, n in session.execute(query)}
+
+
+def by_association(session: Session, filters: Filters, series: Series | None = None) -> list[Row]:
+    """Per association: value, income, kg, orders, buyers, income per member family.
+
+    Given the period's `series` (same filters), its sums per association are added up
+    instead of grouping the lines again; only the buyers are counted anew.
+    """
+    if series is not None and not _has_line_filter(filters):
+        buyers = _buyers_by_association(session, filters)
+        sums = {}
+        for association_id, points in series.by_association.items():
+            e = sums[(association_id,)] = _Sums(buyers=buyers.get(association_id, 0))
+            for p in points:
+                e.value_cents += p.value_cents
+                e.deductions_cents += p.value_cents - p.income_cents
+                e.kg_millionths += int(p.kg * MILLION)
+                e.orders += p.orders
+    else:
+        sums = _sums(session, [filters], filters, ("association_id",))
     if not sums:
         return []
     associations = session.execute(

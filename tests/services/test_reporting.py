@@ -376,6 +376,12 @@ def test_tables_match_the_lines(app):
         sum(r.value_cents for r in rows.values())
         == reporting.totals(db.session, FEBRUARY).value_cents
     )
+    # The dashboard adds the association table up from its series: the same rows.
+    for f in (FEBRUARY, replace(FEBRUARY, buyer_kind="cafe"), replace(FEBRUARY, by="month")):
+        series = reporting.series(db.session, f)
+        assert reporting.by_association(db.session, f, series) == reporting.by_association(
+            db.session, f
+        )
 
 
 def test_agreements_month_by_month(app):

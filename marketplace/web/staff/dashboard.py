@@ -183,7 +183,7 @@ def _dashboard_context(filters, errors) -> dict:
         "headline": reporting.headline(db.session, filters),
         "series": series,
         "charts": [build_chart(series, m, filters) for m in CHART_METRICS],
-        "associations": reporting.by_association(db.session, filters),
+        "associations": reporting.by_association(db.session, filters, series),
         "products": reporting.by_product(db.session, filters),
         "buyers": reporting.by_buyer(db.session, filters),
         "agreements": reporting.by_agreement(db.session, filters),
