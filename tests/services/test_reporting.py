@@ -429,6 +429,11 @@ def test_series_buckets_follow_lima_months(app):
     assert sum(p.value_cents for p in reporting.income_by_month(db.session, period)) == sum(
         p.value_cents for p in s.points
     )
+    year = reporting.series(db.session, reporting.Filters(date(2026, 1, 1), date(2026, 12, 31)))
+    assert year.grain == "month" and len(year.points) == 12
+    for point in year.points:  # twelve buckets: the nested comparisons put each order right
+        e = expected(reporting.Filters(point.start, point.end))
+        assert (point.value_cents, point.orders) == (e.value, e.orders)
     weeks = reporting.series(db.session, FEBRUARY, "week")
     assert weeks.points[0].start == date(2026, 2, 1)  # clipped to the period
     assert sum(p.value_cents for p in weeks.points) == expected(FEBRUARY).value
