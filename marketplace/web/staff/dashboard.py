@@ -8,9 +8,10 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db
@@ -49,7 +50,10 @@ def lines_url(filters: reporting.Filters, figure: str | None = None, month=None,
     args = filters.query_args(**changes)
     if figure:
         args["figure"] = figure
-    return url_for("staff.dashboard_lines", **args)
+    # A page has thousands of these links: build the path once, encode only the query.
+    if "dashboard_lines_path" not in g:
+        g.dashboard_lines_path = url_for("staff.dashboard_lines")
+    return f"{g.dashboard_lines_path}?{urlencode(args)}"
 
 
 def line_mode(figure: str | None) -> str:
