@@ -291,26 +291,18 @@ def generate(engine, lines: int) -> None:
         raw.close()
 
 
-# Without the first, each delivered order's fee and refunds (a correlated subquery in
-# services.reporting) are looked for by scanning the whole ledger: the dashboard over two years
-# did not finish in 11 minutes. The partial unique index on (order_id, kind) does not serve it:
-# it leaves refunds out.
-SUGGESTED_INDEXES = {
-    "ix_association_ledger_order_id_kind": (
-        "CREATE INDEX IF NOT EXISTS ix_association_ledger_order_id_kind"
-        " ON association_ledger (order_id, kind) INCLUDE (amount_cents)"
-    ),
-}
-
-
-def set_indexes(engine, mode: str) -> None:
-    if mode == "keep":
-        return
-    with engine.begin() as conn:
-        for name, create in SUGGESTED_INDEXES.items():
-            conn.exec_driver_sql(create if mode == "add" else f"DROP INDEX IF EXISTS {name}")
-        conn.exec_driver_sql("ANALYZE association_ledger")
-    print(f"Suggested indexes: {mode}.")
+def sync_indexes(engine) -> None:
+    """Create the models' indexes that reused data lacks (they may be newer than the data)."""
+    created = []
+    for table in db.metadata.sorted_tables:
+        for index in table.indexes:
+            if not sa.inspect(engine).has_index(table.name, index.name):
+                index.create(bind=engine)
+                created.append(index.name)
+    if created:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        print(f"  created the models' indexes missing here: {', '.join(created)}")
 
 
 def line_count(engine) -> int:
@@ -448,12 +440,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", default="2025-12-31")
     parser.add_argument("--reuse", action="store_true", help="keep the data if it is there")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statements")
-    parser.add_argument(
-        "--indexes",
-        choices=("keep", "add", "drop"),
-        default="keep",
-        help="create or drop the indexes this bench suggests (SUGGESTED_INDEXES) first",
-    )
     parser.add_argument("--profile", action="store_true", help="cProfile one dashboard request")
     parser.add_argument(
         "--own-pages", action="store_true", help="also time the promoter's and buyer's figures"
@@ -489,12 +475,12 @@ def main(argv: list[str] | None = None) -> int:
         have = line_count(engine)
         if args.reuse and have == args.lines:
             print(f"Reusing {have:,} order lines in {args.database}.")
+            sync_indexes(engine)
         else:
             print(f"Generating {args.lines:,} order lines in {args.database}:")
             started = time.perf_counter()
             generate(engine, args.lines)
             print(f"  done in {time.perf_counter() - started:.1f} s")
-        set_indexes(engine, args.indexes)
         db.session.remove()
 
         if args.url != "none":
