@@ -41,6 +41,7 @@ PROMOTER_SOURCES = [
     "templates/payments/producer_ledger.html",
     "templates/payments/_ledger.html",
     "templates/errors/*.html",
+    "marketplace/web/errors.py",  # the error pages' titles
     "templates/auth/login.html",
     "templates/auth/account.html",
     "templates/auth/accept_invite.html",  # how a promoter first gets in
