@@ -247,7 +247,7 @@ OPERATIONS = st.lists(
         st.tuples(st.just("produce"), QUANTITIES, st.just(False)),
         st.tuples(st.just("reserve"), QUANTITIES, st.just(False)),
         st.tuples(st.just("release"), QUANTITIES, st.just(False)),
-        st.tuples(st.just("count"), st.decimals(-50, -0.001, places=3), st.just(False)),
+        st.tuples(st.just("count"), st.decimals(-50, Decimal("-0.001"), places=3), st.just(False)),
     ),
     max_size=12,
 )
