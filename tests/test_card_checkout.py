@@ -235,6 +235,12 @@ def test_dispatch_of_an_unpaid_card_order_waits_until_staff_allow_it(app, w):
     ledger = promoter.get("/producer/ledger").get_data(as_text=True)
     assert "Pedidos que esperan el pago del cliente" in ledger and order.number in ledger
 
+    # The phone pages flag it and offer no "Despachar" for it.
+    for path in ("/producer/home", "/producer/orders"):
+        card = order_card(promoter.get(path).get_data(as_text=True), order.id)
+        assert "Necesita pago" in card and "El cliente aún no pagó con tarjeta." in card
+        assert "Despachar" not in card
+
     refused = promoter.post(f"/producer/orders/{order.id}/dispatch")
     assert refused.status_code == 409
     assert "espera el pago del cliente" in refused.get_data(as_text=True)
@@ -253,7 +259,15 @@ def test_dispatch_of_an_unpaid_card_order_waits_until_staff_allow_it(app, w):
     assert "El equipo autorizó despacharlo sin pago" in staff.get(
         f"/staff/orders/{order.id}/payment"
     ).get_data(as_text=True)
+    card = order_card(promoter.get("/producer/home").get_data(as_text=True), order.id)
+    assert "Necesita pago" not in card and "Despachar" in card
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303
+
+
+def order_card(page: str, order_id: int) -> str:
+    """The card of one order on a promoter's page (home or order list)."""
+    start = page.index(f'id="order-{order_id}"')
+    return page[start : page.index("</article>", start)]
 
 
 def save_card_then_swap(buyer, w, fake_checkout, number: str) -> str:

@@ -238,6 +238,16 @@ def held_for_association(session: Session, association_id: int) -> list[tuple[Or
     ]
 
 
+def dispatch_holds(session: Session, association_id: int) -> dict[int, str]:
+    """Why each of the association's open orders may not leave yet, by order id: those
+    waiting for the buyer's payment that staff have not let go unpaid."""
+    return {
+        order.id: state.reason or state.label
+        for order, state in held_for_association(session, association_id)
+        if not state.dispatch_allowed
+    }
+
+
 def waiting_orders(
     session: Session, buyer_id: int | None = None, association_id: int | None = None
 ) -> list[tuple[Order, State]]:

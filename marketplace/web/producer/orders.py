@@ -7,7 +7,7 @@ swaps the card, a plain form post works too); reject and deliver open the order 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +20,7 @@ from ...extensions import db
 from ...formatting import money
 from ...models import Order
 from ...permissions import order_for_promoter, promoter_required
-from ...services import DomainError, ordering
+from ...services import DomainError, order_payments, ordering
 from ...services import order_states as st
 from ..htmx import is_partial_request, render
 from . import bp
@@ -40,6 +40,20 @@ VIEW_LABELS = {
     "dispatched": _l("En camino"),
     "closed": _l("Cerrados"),
 }
+
+
+@bp.app_template_global()
+def payment_hold(order: Order) -> str | None:
+    """Why the promoter may not dispatch this order yet (the buyer has not paid), if so.
+
+    Worked out once per request for the promoter's association, however many orders the
+    page shows.
+    """
+    if not getattr(current_user, "is_promoter", False):
+        return None
+    if "payment_holds" not in g:
+        g.payment_holds = order_payments.dispatch_holds(db.session, current_user.association_id)
+    return g.payment_holds.get(order.id)
 
 
 class ReasonForm(FlaskForm):
