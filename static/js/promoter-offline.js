@@ -5,14 +5,18 @@
    Progressive enhancement only: without this file the forms post as usual. */
 (function () {
   "use strict";
-  var STORE = "qhatu.promoter.queue";
   var box = null;
   var sending = false;
 
-  function load() {
-    try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
+  /* One queue per signed-in promoter: what one person left waiting is sent only in their own
+     session, never in the session of whoever uses the phone next. */
+  function store() {
+    return "qhatu.promoter.queue." + ((box && box.dataset.user) || "nobody");
   }
-  function save(queue) { localStorage.setItem(STORE, JSON.stringify(queue)); }
+  function load() {
+    try { return JSON.parse(localStorage.getItem(store()) || "[]"); } catch (e) { return []; }
+  }
+  function save(queue) { localStorage.setItem(store(), JSON.stringify(queue)); }
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return Date.now().toString(36) + Math.random().toString(36).slice(2);

@@ -182,3 +182,44 @@ def test_promoter_phone_offline_update_is_applied_once(
     with pytest.raises(PlaywrightError):
         page.goto("/producer/home")
     context.close()
+
+
+def test_a_phone_sends_only_what_the_signed_in_promoter_left_waiting(
+    browser, base_url, live_app, demo_data
+):
+    """Two promoters sharing a phone: each one's waiting updates go out in their own session."""
+    _, product_id = new_order(live_app)
+    stock_before, additions_before = stock_and_additions(live_app, product_id)
+    with live_app.app_context():
+        me = db.session.scalar(sa.select(User.id).where(User.email == CHEESE_PROMOTER))
+        db.session.remove()
+    context = browser.new_context(base_url=base_url, viewport={"width": 360, "height": 740})
+    page: Page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(CHEESE_PROMOTER)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.goto("/producer/home")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+
+    def waiting(quantity: str, key: str) -> dict:
+        fields = [["csrf_token", token], ["quantity", quantity], ["mode", "add"], ["key", key]]
+        url = f"/producer/home/stock/{product_id}"
+        return {"url": url, "target": f"#stock-{product_id}", "fields": fields, "label": "x"}
+
+    page.evaluate(
+        """([mine, theirs, me]) => {
+             localStorage.setItem("qhatu.promoter.queue." + me, JSON.stringify([mine]));
+             localStorage.setItem("qhatu.promoter.queue.999999", JSON.stringify([theirs]));
+           }""",
+        [waiting("3", "mine-once"), waiting("7", "theirs-once"), me],
+    )
+    page.reload()
+    # Mine goes out once the page is up; theirs stays on the phone for their own session.
+    page.wait_for_function(
+        "(me) => localStorage.getItem('qhatu.promoter.queue.' + me) === '[]'", arg=me
+    )
+    assert stock_and_additions(live_app, product_id) == (stock_before + 3, additions_before + 1)
+    left = page.evaluate("() => localStorage.getItem('qhatu.promoter.queue.999999')")
+    assert "theirs-once" in left
+    context.close()
