@@ -115,7 +115,11 @@ def date_choices(group: ordering.CartGroup) -> list[SelectChoice]:
 
 def payment_choices(options: order_payments.Options) -> list[SelectChoice]:
     labels = {
-        METHOD_ACCOUNT: _l("A crédito: factura a %(days)d días", days=options.terms.net_days)
+        METHOD_ACCOUNT: ngettext(
+            "A crédito: factura a %(num)d día",
+            "A crédito: factura a %(num)d días",
+            options.terms.net_days,
+        )
         if options.terms
         else "",
         METHOD_CARD: _l("Tarjeta (%(card)s)", card=f"{options.saved.brand} ••{options.saved.last4}")
