@@ -157,6 +157,16 @@ class State:
 def state_of(session: Session, order: Order) -> State:
     billing = session.get(OrderBilling, order.id)
     card = session.get(CardPayment, order.id)
+
+    def has_saved_card() -> bool:
+        return saved_card(session, order.buyer_id) is not None
+
+    return _state(order, billing, card, has_saved_card)
+
+
+def _state(order: Order, billing, card, has_saved_card) -> State:
+    """Where an order's payment stands, from its billing and card rows (either may be None);
+    `has_saved_card()` is asked only when it matters."""
     if billing is None:
         if order.is_sample:
             return State(None, _("Muestra gratis"), "ok", False)
@@ -183,7 +193,7 @@ def state_of(session: Session, order: Order) -> State:
         return State(METHOD_CARD, label, "ok", False, card=card, **allowed)
     if order.status in st.FINAL_STATUSES:
         return State(METHOD_CARD, _("Tarjeta: sin cobro"), "ok", False, card=card, **allowed)
-    if card is None and order.status == st.PLACED and saved_card(session, order.buyer_id):
+    if card is None and order.status == st.PLACED and has_saved_card():
         return State(
             METHOD_CARD, _("Tarjeta guardada: se reserva al confirmar"), "ok", False, **allowed
         )
@@ -240,12 +250,30 @@ def held_for_association(session: Session, association_id: int) -> list[tuple[Or
 
 def dispatch_holds(session: Session, association_id: int) -> dict[int, str]:
     """Why each of the association's open orders may not leave yet, by order id: those
-    waiting for the buyer's payment that staff have not let go unpaid."""
-    return {
-        order.id: state.reason or state.label
-        for order, state in held_for_association(session, association_id)
-        if not state.dispatch_allowed
-    }
+    waiting for the buyer's payment that staff have not let go unpaid. One query, however
+    many orders the association has."""
+    has_saved = (
+        sa.select(BuyerCard.buyer_id)
+        .where(BuyerCard.buyer_id == Order.buyer_id, BuyerCard.payment_method_id.is_not(None))
+        .exists()
+    )
+    rows = session.execute(
+        sa.select(Order, OrderBilling, CardPayment, has_saved)
+        .join(OrderBilling, OrderBilling.order_id == Order.id)
+        .outerjoin(CardPayment, CardPayment.order_id == Order.id)
+        .where(
+            Order.association_id == association_id,
+            Order.status.in_(st.OPEN_STATUSES),
+            OrderBilling.dispatch_allowed_at.is_(None),
+            sa.or_(OrderBilling.hold_reason.is_not(None), OrderBilling.method == METHOD_CARD),
+        )
+    )
+    holds = {}
+    for order, billing, card, saved in rows:
+        state = _state(order, billing, card, lambda saved=saved: bool(saved))
+        if state.needs_payment:
+            holds[order.id] = state.reason or state.label
+    return holds
 
 
 def waiting_orders(
