@@ -32,7 +32,7 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..formatting import lima_today, money
 from ..models import (
@@ -250,44 +250,36 @@ def held_for_association(session: Session, association_id: int) -> list[tuple[Or
 
 def dispatch_holds(session: Session, association_id: int) -> dict[int, str]:
     """Why each of the association's open orders may not leave yet, by order id: those
-    waiting for the buyer's payment that staff have not let go unpaid. One query, however
-    many orders the association has."""
-    has_saved = (
-        sa.select(BuyerCard.buyer_id)
-        .where(BuyerCard.buyer_id == Order.buyer_id, BuyerCard.payment_method_id.is_not(None))
-        .exists()
-    )
-    rows = session.execute(
-        sa.select(Order, OrderBilling, CardPayment, has_saved)
-        .join(OrderBilling, OrderBilling.order_id == Order.id)
-        .outerjoin(CardPayment, CardPayment.order_id == Order.id)
-        .where(
-            Order.association_id == association_id,
-            Order.status.in_(st.OPEN_STATUSES),
-            OrderBilling.dispatch_allowed_at.is_(None),
-            sa.or_(OrderBilling.hold_reason.is_not(None), OrderBilling.method == METHOD_CARD),
-        )
-    )
-    holds = {}
-    for order, billing, card, saved in rows:
-        state = _state(order, billing, card, lambda saved=saved: bool(saved))
-        if state.needs_payment:
-            holds[order.id] = state.reason or state.label
-    return holds
+    waiting for the buyer's payment that staff have not let go unpaid."""
+    return {
+        order.id: state.reason or state.label
+        for order, state in waiting_orders(session, association_id=association_id)
+        if state.needs_payment and not state.dispatch_allowed
+    }
 
 
 def waiting_orders(
     session: Session, buyer_id: int | None = None, association_id: int | None = None
 ) -> list[tuple[Order, State]]:
-    """Open orders that need payment or have no way to pay arranged (staff's list)."""
+    """Open orders that need payment or have no way to pay arranged (staff's list).
+
+    One query, however many orders: each order comes with its billing and card rows and
+    whether its buyer has a saved card, which is all `_state` needs.
+    """
     card_unpaid = sa.and_(
         OrderBilling.method == METHOD_CARD,
         sa.or_(CardPayment.order_id.is_(None), CardPayment.status.not_in((CARD_AUTHORIZED,))),
     )
-    orders = (
-        sa.select(Order)
+    has_saved = (
+        sa.select(BuyerCard.buyer_id)
+        .where(BuyerCard.buyer_id == Order.buyer_id, BuyerCard.payment_method_id.is_not(None))
+        .exists()
+    )
+    query = (
+        sa.select(Order, OrderBilling, CardPayment, has_saved)
         .outerjoin(OrderBilling, OrderBilling.order_id == Order.id)
         .outerjoin(CardPayment, CardPayment.order_id == Order.id)
+        .options(joinedload(Order.buyer), joinedload(OrderBilling.dispatch_allowed_by))
         .where(
             Order.status.in_(st.OPEN_STATUSES),
             Order.source != "sample",
@@ -300,10 +292,13 @@ def waiting_orders(
         .order_by(Order.delivery_date, Order.id)
     )
     if buyer_id is not None:
-        orders = orders.where(Order.buyer_id == buyer_id)
+        query = query.where(Order.buyer_id == buyer_id)
     if association_id is not None:
-        orders = orders.where(Order.association_id == association_id)
-    rows = [(order, state_of(session, order)) for order in session.scalars(orders)]
+        query = query.where(Order.association_id == association_id)
+    rows = [
+        (order, _state(order, billing, card, lambda saved=saved: bool(saved)))
+        for order, billing, card, saved in session.execute(query)
+    ]
     # A saved card not yet authorised (before confirmation) waits for nobody.
     return [(o, s) for o, s in rows if s.needs_payment or s.method is None]
 
