@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import sqlalchemy as sa
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -58,6 +59,19 @@ def begin_write(session=None) -> None:
         session = session()
     if not session.in_transaction():
         session.connection(execution_options={IMMEDIATE: True})
+
+
+ROWS_PER_INSERT = 5000
+
+
+def insert_rows(session, model, rows: list[dict]) -> None:
+    """Write plain rows (all with the same keys) in one INSERT per few thousand rows.
+
+    For batches: no ORM objects and no RETURNING, so the statements do not grow with the
+    rows; the caller knows what it wrote.
+    """
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        session.execute(sa.insert(model.__table__), rows[start : start + ROWS_PER_INSERT])
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,7 @@ both squeeze under the limit.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -28,12 +28,28 @@ MAX_NET_DAYS = 120
 
 def terms_for(session: Session, buyer_id: int, lock: bool = False) -> CreditTerms | None:
     """The buyer's active credit terms, if any (locked for update when asked)."""
-    query = sa.select(CreditTerms).where(
-        CreditTerms.buyer_id == buyer_id, CreditTerms.active.is_(True)
+    return terms_by_buyer(session, [buyer_id], lock=lock).get(buyer_id)
+
+
+def terms_by_buyer(
+    session: Session, buyer_ids: Iterable[int], lock: bool = False
+) -> dict[int, CreditTerms]:
+    """Active credit terms of these buyers, by buyer, in one query.
+
+    When asked to lock, the rows are locked in buyer order (as every caller locks them), so
+    a batch and a checkout waiting on the same buyer cannot deadlock.
+    """
+    ids = sorted(set(buyer_ids))
+    if not ids:
+        return {}
+    query = (
+        sa.select(CreditTerms)
+        .where(CreditTerms.buyer_id.in_(ids), CreditTerms.active.is_(True))
+        .order_by(CreditTerms.buyer_id)
     )
     if lock:
         query = query.with_for_update()
-    return session.scalar(query)
+    return {terms.buyer_id: terms for terms in session.scalars(query)}
 
 
 def grant_terms(
@@ -90,29 +106,77 @@ class Exposure:
 
 
 def exposure(session: Session, buyer_id: int, today: date | None = None) -> Exposure:
+    return exposures(session, [buyer_id], today)[buyer_id]
+
+
+def exposures(
+    session: Session,
+    buyer_ids: Iterable[int],
+    today: date | None = None,
+    terms: dict[int, CreditTerms] | None = None,
+) -> dict[int, Exposure]:
+    """What each of these buyers owes on account, in a fixed number of queries.
+
+    `terms` (as `terms_by_buyer` gives them) saves the query for the limits when the caller
+    has them already.
+    """
     today = today or lima_today()
-    terms = terms_for(session, buyer_id)
+    ids = sorted(set(buyer_ids))
+    if not ids:
+        return {}
+    if terms is None:
+        terms = terms_by_buyer(session, ids)
     outstanding = Invoice.total_cents - Invoice.paid_cents
-    invoiced, overdue = session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(outstanding), 0),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((Invoice.due_date < today, outstanding), else_=0)), 0
-            ),
-        ).where(Invoice.buyer_id == buyer_id)
-    ).one()
-    open_orders = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Order.total_cents), 0))
-        .join(OrderBilling, OrderBilling.order_id == Order.id)
-        .where(
-            Order.buyer_id == buyer_id,
-            Order.status.in_(st.OPEN_STATUSES),
-            OrderBilling.method == METHOD_ACCOUNT,
+    invoiced = {
+        buyer_id: (int(unpaid), int(overdue))
+        for buyer_id, unpaid, overdue in session.execute(
+            sa.select(
+                Invoice.buyer_id,
+                sa.func.coalesce(sa.func.sum(outstanding), 0),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((Invoice.due_date < today, outstanding), else_=0)), 0
+                ),
+            )
+            .where(Invoice.buyer_id.in_(ids))
+            .group_by(Invoice.buyer_id)
         )
+    }
+    open_orders = dict(
+        session.execute(
+            sa.select(Order.buyer_id, sa.func.coalesce(sa.func.sum(Order.total_cents), 0))
+            .join(OrderBilling, OrderBilling.order_id == Order.id)
+            .where(
+                Order.buyer_id.in_(ids),
+                Order.status.in_(st.OPEN_STATUSES),
+                OrderBilling.method == METHOD_ACCOUNT,
+            )
+            .group_by(Order.buyer_id)
+        ).all()
     )
-    return Exposure(
-        int(invoiced), int(open_orders), int(overdue), terms.limit_cents if terms else 0
-    )
+    result = {}
+    for buyer_id in ids:
+        unpaid, overdue = invoiced.get(buyer_id, (0, 0))
+        limit = terms[buyer_id].limit_cents if buyer_id in terms else 0
+        result[buyer_id] = Exposure(unpaid, int(open_orders.get(buyer_id, 0)), overdue, limit)
+    return result
+
+
+def refusal(seen: Exposure, new_cents: int):
+    """Why orders worth `new_cents` more cannot go on account now (None: they can)."""
+    if seen.overdue_cents > 0:
+        return _l(
+            "Tienes facturas vencidas por %(amount)s. Págalas para volver a comprar a crédito.",
+            amount=money(seen.overdue_cents),
+        )
+    if seen.used_cents + new_cents > seen.limit_cents:
+        return _l(
+            "Este pedido de %(amount)s supera tu línea de crédito: te quedan %(left)s "
+            "de %(limit)s.",
+            amount=money(new_cents),
+            left=money(seen.available_cents),
+            limit=money(seen.limit_cents),
+        )
+    return None
 
 
 def bill_on_account(
@@ -128,29 +192,39 @@ def bill_on_account(
     if terms is None or not orders:
         return
     session.flush()
-    seen = exposure(session, buyer_id, today)
-    if seen.overdue_cents > 0:
-        raise DomainError(
-            _l(
-                "Tienes facturas vencidas por %(amount)s. Págalas para volver a comprar a crédito.",
-                amount=money(seen.overdue_cents),
-            )
-        )
-    new_cents = sum(o.total_cents for o in orders)
-    # These orders have no billing row yet, so `exposure` does not count them already.
-    if seen.used_cents + new_cents > terms.limit_cents:
-        raise DomainError(
-            _l(
-                "Este pedido de %(amount)s supera tu línea de crédito: te quedan %(left)s "
-                "de %(limit)s.",
-                amount=money(new_cents),
-                left=money(max(0, terms.limit_cents - seen.used_cents)),
-                limit=money(terms.limit_cents),
-            )
-        )
+    seen = exposures(session, [buyer_id], today, {buyer_id: terms})[buyer_id]
+    # These orders have no billing row yet, so `exposures` does not count them already.
+    problem = refusal(seen, sum(o.total_cents for o in orders))
+    if problem is not None:
+        raise DomainError(problem)
     for order in orders:
         session.add(OrderBilling(order_id=order.id, method=METHOD_ACCOUNT, net_days=terms.net_days))
     session.flush()
+
+
+def refusals_in_turn(
+    session: Session,
+    orders: Iterable[Order],
+    terms: dict[int, CreditTerms],
+    today: date | None = None,
+) -> dict[int, object]:
+    """For orders billed on account one after the other: each one's refusal, or None.
+
+    The answers are those of `bill_on_account` called for each order alone, in buyer and
+    order-id order, when each order keeps its on-account billing row whether it passed or
+    was held: an order counts in what its buyer owes for the orders after it. The exposures
+    are read once for all the buyers (the caller holds the terms rows, locked).
+    """
+    orders = sorted(orders, key=lambda o: (o.buyer_id, o.id))
+    owed = exposures(session, {o.buyer_id for o in orders}, today, terms)
+    answers = {}
+    for order in orders:
+        seen = owed[order.buyer_id]
+        answers[order.id] = refusal(seen, order.total_cents)
+        owed[order.buyer_id] = replace(
+            seen, open_orders_cents=seen.open_orders_cents + order.total_cents
+        )
+    return answers
 
 
 def billing_for(session: Session, order_id: int) -> OrderBilling | None:

@@ -60,29 +60,39 @@ def enqueue(
 ) -> list[Notification]:
     """Queue a message to one user by email (and by SMS too if asked and they have a phone)."""
     rows = [
-        Notification(
-            recipient_id=user.id,
-            email=user.email,
-            channel=CHANNEL_EMAIL if user.email else CHANNEL_LOG,
-            kind=kind,
-            subject=subject[:200],
-            body=body,
-            order_id=order_id,
-        )
+        Notification(**row)
+        for row in outbox_rows(user, kind, subject, body, order_id=order_id, sms=sms)
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def outbox_rows(user, kind, subject, body, *, order_id=None, sms=False) -> list[dict]:
+    """The rows `enqueue` would add, as plain rows for `database.insert_rows` (batches)."""
+    now = utcnow()
+    base = {
+        "recipient_id": user.id,
+        "kind": kind,
+        "subject": subject[:200],
+        "order_id": order_id,
+        "created_at": now,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": None,
+    }
+    rows = [
+        {
+            **base,
+            "email": user.email,
+            "phone": None,
+            "channel": CHANNEL_EMAIL if user.email else CHANNEL_LOG,
+            "body": body,
+        }
     ]
     if sms and user.phone:
         rows.append(
-            Notification(
-                recipient_id=user.id,
-                phone=user.phone,
-                channel=CHANNEL_SMS,
-                kind=kind,
-                subject=subject[:200],
-                body=subject,  # an SMS is the one line that matters
-                order_id=order_id,
-            )
+            {**base, "email": None, "phone": user.phone, "channel": CHANNEL_SMS, "body": subject}
         )
-    session.add_all(rows)
     return rows
 
 

@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
+from ..database import insert_rows
 from ..formatting import lima_today, money
 from ..models import (
     BuyerCard,
@@ -41,6 +42,7 @@ from ..models import (
     CardPayment,
     CreditTerms,
     Invoice,
+    Notification,
     Order,
     OrderBilling,
     Payment,
@@ -61,7 +63,7 @@ from ..models.payments import (
 from ..types import utcnow
 from . import DomainError, card_payments, credit
 from . import order_states as st
-from .notifications import buyer_users, enqueue, promoters
+from .notifications import buyer_users, enqueue, outbox_rows
 
 log = logging.getLogger("qhatu.payments")
 
@@ -95,11 +97,21 @@ def saved_card(session: Session, buyer_id: int) -> BuyerCard | None:
 
 
 def options_for(session: Session, buyer_id: int) -> Options:
-    return Options(
-        credit.terms_for(session, buyer_id),
-        card_payments.enabled(),
-        saved_card(session, buyer_id) if card_payments.enabled() else None,
-    )
+    return options_by_buyer(session, [buyer_id])[buyer_id]
+
+
+def options_by_buyer(
+    session: Session, buyer_ids: Iterable[int], lock_terms: bool = False
+) -> dict[int, Options]:
+    """The ways each of these buyers can pay, in one or two queries whatever their number."""
+    ids = sorted(set(buyer_ids))
+    terms = credit.terms_by_buyer(session, ids, lock=lock_terms)
+    card = card_payments.enabled()
+    saved = {}
+    if card and ids:
+        cards = session.scalars(sa.select(BuyerCard).where(BuyerCard.buyer_id.in_(ids)))
+        saved = {c.buyer_id: c for c in cards if c.payment_method_id}
+    return {b: Options(terms.get(b), card, saved.get(b)) for b in ids}
 
 
 def bill_checkout(
@@ -314,27 +326,47 @@ def notify_needs_payment(
     session: Session, order: Order, reason: str, tell_promoters: bool = False
 ) -> None:
     """Queue: the buyer is asked to pay (with the link), the promoter hears it if asked."""
+    notify_many_need_payment(session, [(order, reason, tell_promoters)])
+
+
+def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool]]) -> None:
+    """`notify_needs_payment` for many orders (order, reason, tell_promoters) at once.
+
+    The buyers' users and the promoters are read in one query each and the messages written
+    in one INSERT, however many orders.
+    """
     from .standing_orders import public_url
 
-    link = public_url("buyer.order_pay", order_id=order.id)
-    for user in buyer_users(session, order.buyer_id):
-        with force_locale(user.locale or _default_locale()):
-            subject = _("Tu pedido %(number)s necesita el pago", number=order.number)
-            body = "\n".join(
-                [
-                    _(
-                        "Pedido %(number)s de %(association)s por %(total)s.",
-                        number=order.number,
-                        association=order.association.name,
-                        total=money(order.total_cents),
-                    ),
-                    str(reason),
-                    _("Págalo aquí para que la asociación pueda despacharlo: %(link)s", link=link),
-                ]
-            )
-        enqueue(session, user, "order_needs_payment", subject, body, order_id=order.id)
-    if tell_promoters:
-        for user in promoters(session, order.association_id):
+    if not held:
+        return
+    users = _active_users(session, User.buyer_id, {o.buyer_id for o, _r, _t in held})
+    told = {o.association_id for o, _r, tell in held if tell}
+    staff_of = _active_users(session, User.association_id, told) if told else {}
+    outbox: list[dict] = []
+    for order, reason, tell_promoters in held:
+        link = public_url("buyer.order_pay", order_id=order.id)
+        for user in users.get(order.buyer_id, []):
+            with force_locale(user.locale or _default_locale()):
+                subject = _("Tu pedido %(number)s necesita el pago", number=order.number)
+                body = "\n".join(
+                    [
+                        _(
+                            "Pedido %(number)s de %(association)s por %(total)s.",
+                            number=order.number,
+                            association=order.association.name,
+                            total=money(order.total_cents),
+                        ),
+                        str(reason),
+                        _(
+                            "Págalo aquí para que la asociación pueda despacharlo: %(link)s",
+                            link=link,
+                        ),
+                    ]
+                )
+            outbox += outbox_rows(user, "order_needs_payment", subject, body, order_id=order.id)
+        if not tell_promoters:
+            continue
+        for user in staff_of.get(order.association_id, []):
             with force_locale(user.locale or _default_locale()):
                 subject = _("Pedido %(number)s: pago pendiente", number=order.number)
                 body = _(
@@ -344,10 +376,19 @@ def notify_needs_payment(
                     number=order.number,
                     reason=reason,
                 )
-            enqueue(
-                session, user, "order_needs_payment", subject, body, order_id=order.id, sms=True
+            outbox += outbox_rows(
+                user, "order_needs_payment", subject, body, order_id=order.id, sms=True
             )
-    session.flush()
+    insert_rows(session, Notification, outbox)
+
+
+def _active_users(session: Session, column, ids) -> dict[int, list[User]]:
+    """Active users whose `column` (buyer or association) is one of `ids`, grouped by it."""
+    grouped: dict[int, list[User]] = defaultdict(list)
+    query = sa.select(User).where(column.in_(sorted(ids)), User.active.is_(True))
+    for user in session.scalars(query.order_by(User.id)):
+        grouped[getattr(user, column.key)].append(user)
+    return grouped
 
 
 # Confirmation: saved cards are authorised off-session ---------------------------------
@@ -727,40 +768,46 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     held: it needs payment, the buyer and the promoter are told, and it is not dispatched
     until paid by card or allowed by staff. Card buyers: billed to the card, authorised
     off-session at confirmation; without a saved card they are asked to pay now.
+
+    A fixed number of statements whatever the number of orders and buyers: the buyers'
+    terms (locked) and saved cards, what they owe, the billing rows and the messages are
+    each read or written in one go.
     """
-    by_buyer: dict[int, list[Order]] = defaultdict(list)
-    ids = sorted(order_ids)
-    orders = session.scalars(sa.select(Order).where(Order.id.in_(ids))) if ids else []
+    ids = sorted(set(order_ids))
+    if not ids:
+        return []
+    orders = session.scalars(
+        sa.select(Order)
+        .where(Order.id.in_(ids))
+        .options(joinedload(Order.buyer), joinedload(Order.association))
+        .order_by(Order.buyer_id, Order.id)
+    ).all()
+    options = options_by_buyer(session, {o.buyer_id for o in orders}, lock_terms=True)
+    terms = {b: o.terms for b, o in options.items() if o.terms is not None}
+    refusals = credit.refusals_in_turn(
+        session, [o for o in orders if o.buyer_id in terms], terms, today
+    )
+    now = utcnow()
+    billings: list[dict] = []
+    held: list[tuple[Order, str, bool]] = []
     for order in orders:
-        by_buyer[order.buyer_id].append(order)
-    held: list[Order] = []
-    for buyer_id in sorted(by_buyer):
-        options = options_for(session, buyer_id)
-        for order in sorted(by_buyer[buyer_id], key=lambda o: o.id):
-            if options.terms is not None:
-                try:
-                    with session.begin_nested():
-                        credit.bill_on_account(session, buyer_id, [order], today)
-                except DomainError as error:
-                    session.add(
-                        OrderBilling(
-                            order_id=order.id,
-                            method=METHOD_ACCOUNT,
-                            net_days=options.terms.net_days,
-                            hold_reason=str(error.message)[:300],
-                        )
-                    )
-                    session.flush()
-                    notify_needs_payment(session, order, str(error.message), tell_promoters=True)
-                    held.append(order)
-            elif options.card:
-                session.add(OrderBilling(order_id=order.id, method=METHOD_CARD))
-                session.flush()
-                if options.saved is None:
-                    notify_needs_payment(
-                        session,
-                        order,
-                        _("Tus pedidos fijos se pagan con tarjeta y aún no tienes una guardada."),
-                    )
-                    held.append(order)
-    return held
+        choice = options[order.buyer_id]
+        row = {"order_id": order.id, "created_at": now, "net_days": 0, "hold_reason": None}
+        if choice.terms is not None:
+            refused = refusals[order.id]
+            row.update(method=METHOD_ACCOUNT, net_days=choice.terms.net_days)
+            if refused is not None:
+                row["hold_reason"] = str(refused)[:300]
+                held.append((order, str(refused), True))
+        elif choice.card:
+            row.update(method=METHOD_CARD)
+            if choice.saved is None:
+                reason = _("Tus pedidos fijos se pagan con tarjeta y aún no tienes una guardada.")
+                held.append((order, reason, False))
+        else:
+            continue  # to be paid: staff follow it up
+        billings.append(row)
+    session.flush()
+    insert_rows(session, OrderBilling, billings)
+    notify_many_need_payment(session, held)
+    return [order for order, _reason, _tell in held]

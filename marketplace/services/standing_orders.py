@@ -54,6 +54,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ..database import insert_rows
 from ..formatting import LIMA, lima_date, lima_datetime, money, quantity, word_list
 from ..models import (
     Association,
@@ -68,7 +69,7 @@ from ..models import (
 from ..models.agreements import ACTIVE as AGREEMENT_ACTIVE
 from ..models.agreements import Agreement, AgreementPrice
 from ..models.catalog import REASON_RESERVATION
-from ..models.notifications import CHANNEL_EMAIL, CHANNEL_LOG, CHANNEL_SMS, Notification
+from ..models.notifications import Notification
 from ..models.orders import SOURCE_STANDING
 from ..models.standing_orders import (
     MONTHLY,
@@ -88,7 +89,7 @@ from ..models.standing_orders import (
 from ..types import utcnow
 from . import DomainError, agreements, delivery, order_payments, ordering
 from . import order_states as ost
-from .notifications import buyer_users, enqueue, promoters
+from .notifications import buyer_users, enqueue, outbox_rows, promoters
 from .stock import reserve_many
 
 log = logging.getLogger("qhatu.standing_orders")
@@ -1072,12 +1073,6 @@ class _Request:
     price_news: list[tuple[Product, int | None, int]] = field(default_factory=list)
 
 
-def _bulk_insert(session: Session, model, rows: list[dict]) -> None:
-    """One multi-row INSERT per chunk (no RETURNING: the caller knows what it wrote)."""
-    for chunk in _chunks(rows):
-        session.execute(sa.insert(model.__table__), chunk)
-
-
 def _column_values(obj, table) -> dict:
     return {c.key: getattr(obj, c.key) for c in table.columns if c.key != "id"}
 
@@ -1086,7 +1081,7 @@ def _insert_orders(session: Session, association_id: int, orders: list) -> None:
     """Write new orders and their lines in a few statements; give each order its id."""
     if not orders:
         return
-    _bulk_insert(session, Order, [_column_values(o, Order.__table__) for o in orders])
+    insert_rows(session, Order, [_column_values(o, Order.__table__) for o in orders])
     by_token = {o.checkout_token: o for o in orders}
     for chunk in _chunks(list(by_token)):
         for order_id, token in session.execute(
@@ -1100,7 +1095,7 @@ def _insert_orders(session: Session, association_id: int, orders: list) -> None:
         for line in order.lines:
             line.order_id = order.id
             rows.append(_column_values(line, OrderLine.__table__))
-    _bulk_insert(session, OrderLine, rows)
+    insert_rows(session, OrderLine, rows)
 
 
 def place_batch(
@@ -1313,7 +1308,7 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             REASON_RESERVATION,
             note=f"Pedidos fijos del {day.isoformat()}",
         )
-    _bulk_insert(
+    insert_rows(
         session,
         OrderEvent,
         [
@@ -1495,7 +1490,7 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
             with force_locale(_locale(user)):
                 subject, body = _buyer_message(r, order, association, day, products)
                 kind = "standing_failed" if r.error else "standing_placed"
-                outbox += _outbox_rows(
+                outbox += outbox_rows(
                     user,
                     kind,
                     str(subject),
@@ -1507,7 +1502,7 @@ def _notify_batch(session, association, day, requests, orders_by_occurrence, pro
         outbox += _promoter_summaries(
             session, association, day, live, orders_by_occurrence, products
         )
-    _bulk_insert(session, Notification, outbox)
+    insert_rows(session, Notification, outbox)
 
 
 def _promoter_summaries(session, association, day, live, orders_by_occurrence, products):
@@ -1553,38 +1548,9 @@ def _promoter_summaries(session, association, day, live, orders_by_occurrence, p
                             unit=_unit(product) if product else "",
                         )
                     )
-            rows += _outbox_rows(
+            rows += outbox_rows(
                 user, "standing_batch", str(subject), "\n".join(str(x) for x in body), sms=True
             )
-    return rows
-
-
-def _outbox_rows(user, kind, subject, body, *, order_id=None, sms=False) -> list[dict]:
-    """The rows notifications.enqueue would add, as plain rows for one multi-row INSERT."""
-    now = utcnow()
-    base = {
-        "recipient_id": user.id,
-        "kind": kind,
-        "subject": subject[:200],
-        "order_id": order_id,
-        "created_at": now,
-        "sent_at": None,
-        "attempts": 0,
-        "last_error": None,
-    }
-    rows = [
-        {
-            **base,
-            "email": user.email,
-            "phone": None,
-            "channel": CHANNEL_EMAIL if user.email else CHANNEL_LOG,
-            "body": body,
-        }
-    ]
-    if sms and user.phone:
-        rows.append(
-            {**base, "email": None, "phone": user.phone, "channel": CHANNEL_SMS, "body": subject}
-        )
     return rows
 
 
