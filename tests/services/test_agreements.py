@@ -7,11 +7,13 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from marketplace.database import begin_write
 from marketplace.extensions import db
 from marketplace.formatting import LIMA
-from marketplace.models import Agreement
+from marketplace.models import Agreement, User
 from marketplace.services import DomainError, ordering, pricing
 from marketplace.services import agreements as svc
+from tests.concurrency import run_together
 from tests.factories import (
     PromoterFactory,
     StaffFactory,
@@ -206,13 +208,50 @@ def test_volumes_are_in_kilograms_for_products_sold_by_the_piece(w):
     assert march.ordered_kg == Decimal("3")
 
 
-def test_concurrent_acceptances_are_both_recorded(w):
-    """The acceptance UPDATEs are conditional on the row, so order does not matter."""
+def accept_at_once(app, agreement_id: int, user_ids: list[int]) -> list:
+    """Each user accepts the agreement in a thread of its own, all released together."""
+    db.session.commit()  # what the test made, visible to the threads' sessions
+
+    def work(i):
+        begin_write(db.session)
+        agreement = db.session.get(Agreement, agreement_id)
+        svc.accept(db.session, db.session.get(User, user_ids[i]), agreement)
+        db.session.commit()
+        return "accepted"
+
+    return run_together(app, len(user_ids), work)
+
+
+def stored_events(agreement_id: int) -> tuple[str, list[str]]:
+    with sa.orm.Session(db.engine) as fresh:
+        agreement = fresh.get(Agreement, agreement_id)
+        return agreement.status, sorted(e.action for e in agreement.events)
+
+
+def test_concurrent_acceptances_are_both_recorded(app, w):
+    """Buyer and association accept at the same moment: both count, the agreement starts once."""
     agreement = draft(w)
     svc.propose(db.session, w.staff, agreement)
-    svc.accept(db.session, w.promoter, agreement)
+
+    results = accept_at_once(app, agreement.id, [w.buyer_user.id, w.promoter.id])
+
+    assert results == ["accepted", "accepted"]
+    status, events = stored_events(agreement.id)
+    assert status == "active"
+    assert events == ["activated", "association_accepted", "buyer_accepted", "created", "proposed"]
+
+
+def test_two_promoters_accepting_at_once_count_as_one_acceptance(app, w):
+    agreement = draft(w)
+    svc.propose(db.session, w.staff, agreement)
     second_promoter = PromoterFactory(association=w.cheese_assoc)
-    with pytest.raises(DomainError):
-        svc.accept(db.session, second_promoter, agreement)  # the association already said yes
-    svc.accept(db.session, w.buyer_user, agreement)
-    assert db.session.scalar(sa.select(Agreement.status)) == "active"
+    db.session.flush()
+
+    results = accept_at_once(app, agreement.id, [w.promoter.id, second_promoter.id])
+
+    assert sorted(type(r).__name__ for r in results) == ["DomainError", "str"]
+    refused = next(r for r in results if isinstance(r, DomainError))
+    assert "ya aceptó" in str(refused.message)
+    status, events = stored_events(agreement.id)
+    assert status == "proposed"  # the buyer has not accepted yet
+    assert events == ["association_accepted", "created", "proposed"]
