@@ -4,7 +4,6 @@ events that do not match our records refused."""
 import hashlib
 import hmac
 import json
-import threading
 import time
 
 import pytest
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.models import CardPayment, StripeEvent
 from marketplace.models.payments import CARD_AUTHORIZED, CARD_CAPTURED, CARD_REQUIRES_ACTION
+from tests.concurrency import raised, run_together
 from tests.services.test_invoicing import market, place
 
 SECRET = "whsec_test_secret"
@@ -104,28 +104,21 @@ def test_unverifiable_events_are_refused_and_change_nothing(client, card, how):
 
 def test_the_same_event_five_times_two_at_once_is_stored_and_applied_once(app, client, card):
     payload = event("evt_3", "payment_intent.amount_capturable_updated", card)
-    answers = []
 
-    def deliver():
-        answers.append(post(app.test_client(), payload, sign(payload)).json["outcome"])
+    def deliver(_i=None):
+        response = post(app.test_client(), payload, sign(payload))
+        return response.status_code, (response.json or {}).get("outcome")
 
-    def in_thread():
-        with app.app_context():
-            try:
-                deliver()
-            finally:
-                db.session.remove()
+    # Two deliveries released together, each request with its own context and session.
+    answers = run_together(app, 2, deliver, in_request=False)
+    db.session.rollback()  # this session's read snapshot is from before the threads
+    answers += [deliver() for _ in range(3)]
 
-    threads = [threading.Thread(target=in_thread) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    db.session.rollback()  # end this session's read snapshot from before the threads
-    for _ in range(3):
-        deliver()
-    assert sorted(answers) == ["authorized"] + ["duplicate"] * 4
-    assert stored() == 1
+    assert not raised(answers)
+    assert sorted(answers) == [(200, "authorized")] + [(200, "duplicate")] * 4
+    with sa.orm.Session(db.engine) as fresh:
+        assert fresh.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 1
+        assert fresh.get(CardPayment, card.order_id).status == CARD_AUTHORIZED
 
 
 def test_events_out_of_order_end_in_the_latest_state(client, card):
