@@ -4,8 +4,11 @@ import re
 import secrets
 
 import pytest
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from marketplace.extensions import db
+from marketplace.models import Buyer, User
 from marketplace.services.ruc import make_ruc
 from tests.conftest import text
 from tests.factories import PASSWORD, BuyerUserFactory, PromoterFactory, StaffFactory
@@ -21,6 +24,28 @@ def user(app):
 def login(client, email="rosa@chicha.pe", password=PASSWORD, next_url=None, **extra):
     url = "/login" if next_url is None else f"/login?next={next_url}"
     return client.post(url, data={"email": email, "password": password, **extra})
+
+
+def stored(query):
+    """What the requests committed, read through a session of its own."""
+    with sa.orm.Session(db.engine) as session:
+        return session.scalar(query)
+
+
+def registered(email="julio@andino.pe") -> bool:
+    """Whether a registration left its user and its business in the database."""
+    user = stored(sa.select(User.id).where(User.email == email))
+    business = stored(sa.select(Buyer.id).where(Buyer.ruc == registration()["ruc"]))
+    assert (user is None) == (business is None), "half a registration was written"
+    return user is not None
+
+
+def logged_in(client, ip: str = "127.0.0.1") -> bool:
+    """Whether this browser is in a buyer's session (the buyer's home answers).
+
+    The session is tied to the address it logged in from (strong session protection).
+    """
+    return client.get("/buyer/", environ_base={"REMOTE_ADDR": ip}).status_code == 200
 
 
 def registration(**changes) -> dict:
@@ -66,12 +91,14 @@ class TestLoginRateLimit:
         assert response.status_code == 429
         assert "Demasiados intentos; espera un momento" in text(response.data)
         assert "Retry-After" in response.headers
+        assert not logged_in(client, ip)
 
     def test_the_limit_is_per_address(self, client, user, ip):
         for _ in range(11):
             self.post(client, ip)
         other_ip = ip.rsplit(".", 1)[0] + ".251"
         assert self.post(client, other_ip, password=PASSWORD).status_code == 303
+        assert logged_in(client, other_ip)
 
     def test_showing_the_form_is_not_limited(self, client, ip):
         for _ in range(15):
@@ -83,9 +110,11 @@ class TestLoginRateLimit:
         with time_machine.travel("2026-03-02 15:00:00 +0000", tick=False) as traveller:
             for _ in range(11):
                 self.post(client, ip)
-            assert self.post(client, ip).status_code == 429
+            assert self.post(client, ip, password=PASSWORD).status_code == 429
+            assert not logged_in(client, ip)
             traveller.shift(61)
             assert self.post(client, ip, password=PASSWORD).status_code == 303
+            assert logged_in(client, ip)
 
 
 class TestSessions:
@@ -154,6 +183,7 @@ class TestSessions:
         db.session.commit()
         assert login(client, password="").status_code == 400
         assert login(client, password="anything at all").status_code == 400
+        assert not logged_in(client)
 
     def test_changing_password_logs_out_other_sessions(self, app, client, user):
         phone = app.test_client()
@@ -172,8 +202,11 @@ class TestSessions:
             },
         )
         assert response.status_code == 303
+        new_hash = stored(sa.select(User.password_hash).where(User.id == user.id))
+        assert check_password_hash(new_hash, "una frase nueva y larga")
         assert client.get("/buyer/").status_code == 200  # this session goes on
         assert phone.get("/buyer/").status_code == 302  # the other one ended
+        assert login(app.test_client()).status_code == 400  # the old password is gone
 
         # A "remember me" cookie from before the change does not bring it back either.
         stale = app.test_client()
@@ -212,16 +245,16 @@ class TestSafeNext:
         assert page.status_code == 200
         followed = client.post(location, data={"email": user.email, "password": PASSWORD})
         assert followed.headers["Location"] == "/cuenta"
+        assert client.get("/cuenta").status_code == 200
 
 
 class TestPasswords:
     def test_passwords_are_stored_with_scrypt(self, client):
         assert client.post("/registro", data=registration()).status_code == 303
-        from marketplace.models import User
-
-        stored = db.session.scalar(db.select(User).where(User.email == "julio@andino.pe"))
-        assert stored.password_hash.startswith("scrypt:")
-        assert "cerro ausangate nevado" not in stored.password_hash
+        password_hash = stored(sa.select(User.password_hash).where(User.email == "julio@andino.pe"))
+        assert password_hash.startswith("scrypt:")
+        assert "cerro ausangate nevado" not in password_hash
+        assert check_password_hash(password_hash, "cerro ausangate nevado")
 
     def test_seven_characters_are_refused(self, client):
         response = client.post(
@@ -229,12 +262,16 @@ class TestPasswords:
         )
         assert response.status_code == 400
         assert "La contraseña necesita al menos 8 caracteres." in text(response.data)
+        assert not registered()
 
     def test_eight_characters_are_enough(self, client):
         response = client.post(
             "/registro", data=registration(password="12345678", password_confirm="12345678")
         )
         assert response.status_code == 303
+        assert registered()
+        client.post("/logout")
+        assert login(client, email="julio@andino.pe", password="12345678").status_code == 303
 
     def test_a_200_character_password_works_from_registration_to_login(self, client):
         long = ("chullpi tostado " * 13)[:200]
@@ -245,6 +282,7 @@ class TestPasswords:
         assert login(client, email="julio@andino.pe", password=long).status_code == 303
         client.post("/logout")
         assert login(client, email="julio@andino.pe", password=long[:-1]).status_code == 400
+        assert not logged_in(client)
 
 
 class TestCSRF:
@@ -265,20 +303,25 @@ class TestCSRF:
         response = client.post("/registro", data=registration())
         assert response.status_code == 400
         assert "Solicitud incorrecta" in text(response.data)
+        assert not registered()
 
     def test_login_with_the_page_token_works(self, client, user):
         token = self.token(client, "/login")
         assert login(client, csrf_token=token).status_code == 303
+        assert logged_in(client)
 
     def test_registration_with_the_page_token_works(self, client):
         token = self.token(client, "/registro")
         data = registration(csrf_token=token)
         assert client.post("/registro", data=data).status_code == 303
+        assert registered()
 
     def test_a_logged_in_form_without_token_is_refused(self, client, user):
         login(client, csrf_token=self.token(client, "/login"))
         response = client.post("/buyer/colegas", data={"name": "X", "email": "x@example.pe"})
         assert response.status_code == 400
+        assert "Solicitud incorrecta" in text(response.data)
+        assert stored(sa.select(User.id).where(User.email == "x@example.pe")) is None
 
     def test_htmx_sends_the_token_in_a_header(self, client, user):
         login(client, csrf_token=self.token(client, "/login"))
@@ -290,17 +333,27 @@ class TestCSRF:
             headers={"X-CSRFToken": header_token},
         )
         assert response.status_code == 303
+        colleague = stored(sa.select(User.buyer_id).where(User.email == "lucia@chicha.pe"))
+        assert colleague == user.buyer_id
 
 
 class TestHeaders:
-    PAGES = ["/", "/login", "/registro", "/invitacion/unknown", "/buyer/", "/cuenta"]
+    # Each page with the answer it gives: an unknown invitation is a 404 page.
+    PAGES = {
+        "/": 200,
+        "/login": 200,
+        "/registro": 200,
+        "/invitacion/unknown": 404,
+        "/buyer/": 200,
+        "/cuenta": 200,
+    }
 
     @pytest.mark.parametrize("path", PAGES)
     def test_pages_carry_security_headers(self, client, user, path):
         if path in ("/buyer/", "/cuenta"):
             login(client)
         response = client.get(path)
-        assert response.status_code in (200, 404)
+        assert response.status_code == self.PAGES[path]
         csp = response.headers["Content-Security-Policy"]
         assert "'unsafe-inline'" not in csp
         assert "'unsafe-eval'" not in csp
@@ -313,7 +366,9 @@ class TestHeaders:
     def test_pages_have_no_inline_script_or_style(self, client, user, path):
         if path in ("/buyer/", "/cuenta"):
             login(client)
-        html = client.get(path).data.decode()
+        response = client.get(path)
+        assert response.status_code == self.PAGES[path]
+        html = response.data.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script>"
         assert not re.search(r"<style\b", html)
         assert not re.search(r"\sstyle=", html)
