@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage
 
 from marketplace.services import DomainError
 from marketplace.services.photos import (
-    SIZES,
     delete_image,
     image_path,
     store_image,
@@ -92,7 +91,8 @@ def request_ctx(app):
 
 def test_jpeg_with_gps_is_stored_as_webp_without_any_metadata(app, request_ctx):
     stem = store_upload(upload(jpeg_bytes(gps=True)))
-    for size in SIZES:
+    assert stored_files(app) == [f"{stem}-medium.webp", f"{stem}-thumb.webp"]
+    for size in ("thumb", "medium"):
         raw = image_path(stem, size).read_bytes()
         assert raw[:4] == b"RIFF" and raw[8:12] == b"WEBP"
         assert b"EXIF" not in raw and b"Exif" not in raw and b"PhoneMaker" not in raw
@@ -173,6 +173,7 @@ def test_other_image_formats_are_refused(app, request_ctx):
     photo_like(300, 200).save(buffer, "GIF")
     with pytest.raises(DomainError, match="JPEG, PNG o WebP"):
         store_upload(upload(buffer.getvalue(), "animada.jpg"))
+    assert stored_files(app) == []
 
 
 def test_too_many_bytes_is_refused(app, request_ctx):
@@ -198,6 +199,9 @@ def test_pixel_limit_is_configurable(app, request_ctx):
     app.config["PHOTO_MAX_PIXELS"] = 100 * 100
     with pytest.raises(DomainError, match="demasiados píxeles"):
         store_upload(upload(jpeg_bytes(photo_like(200, 200))))
+    assert stored_files(app) == []
+    app.config["PHOTO_MAX_PIXELS"] = 200 * 200
+    assert store_upload(upload(jpeg_bytes(photo_like(200, 200))))
 
 
 def test_empty_upload_is_refused(app, request_ctx):
@@ -205,6 +209,7 @@ def test_empty_upload_is_refused(app, request_ctx):
         store_upload(upload(b""))
     with pytest.raises(DomainError, match="Elige una foto"):
         store_upload(FileStorage(stream=io.BytesIO(b""), filename=""))
+    assert stored_files(app) == []
 
 
 def test_store_image_takes_a_drawn_pillow_image_without_a_request(app):
@@ -256,8 +261,11 @@ def test_media_answers_404_for_anything_but_a_stored_photo(app, client, path):
     stem = store_image(photo_like(64, 48))
     response = client.get(path.format(stem=stem, upper=stem.upper()))
     assert response.status_code == 404
+    assert response.mimetype == "text/html"  # the error page, never a file
 
 
-def test_media_is_public(app, client, auth):
+def test_media_is_public(app, client):
     stem = store_image(photo_like(64, 48))
-    assert client.get(f"/media/{stem}-thumb.webp").status_code == 200
+    response = client.get(f"/media/{stem}-thumb.webp")  # nobody logged in
+    assert response.status_code == 200
+    assert response.data == image_path(stem, "thumb").read_bytes()

@@ -54,6 +54,12 @@ def uploads(app) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def photos_stored() -> int:
+    """The association photos the requests committed, counted through a session of its own."""
+    with sa.orm.Session(db.engine) as session:
+        return session.scalar(sa.select(sa.func.count(AssociationPhoto.id)))
+
+
 def error_at(html: str, field_id: str) -> str:
     """The error text shown at a field (the macro ties it to the input by id)."""
     marker = f'id="{field_id}-err">'
@@ -249,6 +255,7 @@ def test_upload_a_photo_with_its_description(app, client, promoter):
     assert "Subir una foto" in text(client.get("/producer/photos").data)
     response = post_photo(client, jpeg_bytes(gps=True))
     assert response.status_code == 303
+    assert photos_stored() == 1
     photo = db.session.scalar(sa.select(AssociationPhoto))
     assert photo.association_id == promoter.association_id
     assert photo.alt_text == "Socias moldeando queso"
@@ -269,6 +276,7 @@ def test_photo_needs_a_description(app, client, promoter):
     assert response.status_code == 400
     assert "Describe la foto" in error_at(response.get_data(as_text=True), "alt_text")
     assert uploads(app) == []
+    assert photos_stored() == 0
 
 
 def test_photo_needs_a_file(app, client, promoter):
@@ -277,13 +285,14 @@ def test_photo_needs_a_file(app, client, promoter):
     )
     assert response.status_code == 400
     assert "Elige una foto." in error_at(response.get_data(as_text=True), "photo")
+    assert photos_stored() == 0
 
 
 def test_a_text_file_renamed_jpg_is_refused_and_nothing_is_kept(app, client, promoter):
     response = post_photo(client, b"no soy una foto\n" * 50)
     assert response.status_code == 400
     assert "no es una foto JPEG, PNG o WebP" in error_at(response.get_data(as_text=True), "photo")
-    assert db.session.scalar(sa.select(sa.func.count(AssociationPhoto.id))) == 0
+    assert photos_stored() == 0
     assert uploads(app) == []
 
 
@@ -293,14 +302,17 @@ def test_a_photo_over_the_size_limit_is_refused(app, client, promoter):
     response = post_photo(client, data)
     assert response.status_code == 400
     assert "pesa más de" in error_at(response.get_data(as_text=True), "photo")
+    assert uploads(app) == []
+    assert photos_stored() == 0
 
 
 def test_delete_a_photo_removes_its_files(app, client, promoter):
     post_photo(client, jpeg_bytes())
+    assert photos_stored() == 1
     photo = db.session.scalar(sa.select(AssociationPhoto))
     response = client.post(f"/producer/photos/{photo.id}/delete")
     assert response.status_code == 303
-    assert db.session.scalar(sa.select(sa.func.count(AssociationPhoto.id))) == 0
+    assert photos_stored() == 0
     assert uploads(app) == []
 
 
@@ -309,7 +321,7 @@ def test_another_associations_photo_cannot_be_deleted(client, promoter, other_as
     db.session.add(photo)
     db.session.commit()
     assert client.post(f"/producer/photos/{photo.id}/delete").status_code == 404
-    assert db.session.get(AssociationPhoto, photo.id) is not None
+    assert photos_stored() == 1
 
 
 # --- Delivery rules -------------------------------------------------------------------------
@@ -622,3 +634,4 @@ def test_at_most_twelve_photos(app, client, promoter):
     assert response.status_code == 400
     assert "hasta 12 fotos" in error_at(response.get_data(as_text=True), "photo")
     assert uploads(app) == []  # the refused upload's files are not kept
+    assert photos_stored() == 12
