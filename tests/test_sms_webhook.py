@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import InboundSms, Notification, Product
+from marketplace.models import InboundSms, Notification, Product, User
 from marketplace.sms import webhook
-from tests.factories import ProductFactory, PromoterFactory, add_stock
+from tests.factories import PASSWORD, ProductFactory, PromoterFactory, add_stock
 
 SECRET = "whsec-test"
 URL = "http://localhost/sms/inbound"
@@ -100,7 +100,12 @@ def test_no_secret_configured_refuses_everything(app, client, chullpi):
 
 
 def test_csrf_still_guards_the_other_routes(client, chullpi):
-    assert client.post("/login", data={"email": "x@example.pe", "password": "x"}).status_code == 400
+    """The right password without the form's token is refused, and nobody is logged in."""
+    promoter = db.session.scalar(sa.select(User).where(User.phone == "+51987654321"))
+    response = client.post("/login", data={"email": promoter.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Solicitud incorrecta" in response.get_data(as_text=True)
+    assert client.get("/producer/").status_code == 302  # to the login page
 
 
 def test_console_receive(runner, chullpi):

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.models import CardPayment, StripeEvent
 from marketplace.models.payments import CARD_AUTHORIZED, CARD_CAPTURED, CARD_REQUIRES_ACTION
 from tests.concurrency import raised, run_together
+from tests.factories import PASSWORD
 from tests.services.test_invoicing import market, place
 
 SECRET = "whsec_test_secret"
@@ -157,4 +158,7 @@ def test_other_routes_still_require_csrf(client, card):
 
     user = BuyerUserFactory()
     db.session.commit()
-    assert client.post("/login", data={"email": user.email, "password": "x"}).status_code == 400
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400  # the right password, but no CSRF token
+    assert "Solicitud incorrecta" in response.get_data(as_text=True)
+    assert client.get("/buyer/").status_code == 302  # nobody logged in

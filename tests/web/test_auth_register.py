@@ -89,6 +89,7 @@ def test_registered_user_can_log_out_and_in_again(client, auth):
     auth.logout()
     assert client.get("/buyer/").status_code == 302
     assert auth.login("rosa@chicha.pe", "maiz chullpi tostado").status_code == 303
+    assert client.get("/buyer/").status_code == 200
 
 
 def test_registration_gets_a_fresh_session(client):

@@ -200,11 +200,17 @@ def test_another_associations_order_and_product_are_404(client, w, app):
     with app.test_request_context():
         (maize_order,) = place_order(w.buyer_user, w.address, [(w.maize, 10)])
         db.session.commit()
+    maize_stock = stock_of(w.maize)
     assert client.post(f"/producer/home/orders/{maize_order.id}/confirm").status_code == 404
     assert (
         client.post(f"/producer/home/stock/{w.maize.id}", data={"quantity": "1"}).status_code == 404
     )
     assert client.post(f"/producer/home/orders/{w.order.id}/teleport").status_code == 404
+    with sa.orm.Session(db.engine) as fresh:  # nothing changed, read apart from the requests
+        assert fresh.get(Order, maize_order.id).status == "placed"
+        assert fresh.get(Order, w.order.id).status == "placed"
+        assert fresh.get(Product, w.maize.id).stock_on_hand == maize_stock
+        assert fresh.scalar(sa.select(sa.func.count(PromoterRequest.id))) == 0
 
 
 def test_manifest_icons_and_offline_script_are_served(client, w):

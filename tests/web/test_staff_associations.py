@@ -275,6 +275,12 @@ def test_unknown_association_is_404(client, staff):
     assert client.post("/staff/associations/999/verify/association").status_code == 404
 
 
+def stored(association) -> Association:
+    """The association as the requests left it, read through a session of its own."""
+    with sa.orm.Session(db.engine, expire_on_commit=False) as fresh:
+        return fresh.get(Association, association.id)
+
+
 def stocked_product(association, name="Queso andino de prueba"):
     product = ProductFactory(association=association, name=name)
     db.session.flush()
@@ -310,6 +316,7 @@ def test_verify_from_the_list_returns_to_the_list(client, staff):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/staff/associations"
+    assert stored(association).verified_at is not None
 
 
 def test_htmx_verify_swaps_the_list_row(client, staff):
@@ -383,9 +390,11 @@ def test_verify_sanitary_registration(client, staff):
 
 
 def test_unknown_check_is_404(client, staff):
-    association = AssociationFactory()
+    association = AssociationFactory(verified_at=None, ruc_verified_at=None)
     db.session.commit()
     assert client.post(f"/staff/associations/{association.id}/verify/tax").status_code == 404
+    unchanged = stored(association)
+    assert (unchanged.verified_at, unchanged.ruc_verified_at) == (None, None)
 
 
 def test_verify_buttons_carry_csrf_and_htmx_row_swap(client, staff):

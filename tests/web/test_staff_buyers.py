@@ -1,8 +1,10 @@
 """Staff back office: the buyer list and its filters, a buyer's page, verifying buyers."""
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace.extensions import db
+from marketplace.models import Buyer
 from tests.conftest import text
 from tests.factories import (
     BuyerAddressFactory,
@@ -134,6 +136,8 @@ def test_verify_from_the_filtered_list_returns_to_it(client, staff):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/staff/buyers?status=pending&city=cusco"
+    with sa.orm.Session(db.engine) as fresh:
+        assert fresh.get(Buyer, buyer.id).verified_at is not None
 
 
 def test_htmx_verify_swaps_the_buyer_row(client, staff):

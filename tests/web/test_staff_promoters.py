@@ -236,6 +236,11 @@ def test_reissue_is_refused_for_a_disabled_promoter(client, staff):
 
 
 def test_promoter_actions_only_reach_promoters(client, staff):
+    colleague = StaffFactory(email="colega@qhatu.pe")
+    db.session.commit()
     for action in ("disable", "enable", "reinvite"):
-        assert client.post(f"/staff/promoters/{staff.id}/{action}").status_code == 404
+        assert client.post(f"/staff/promoters/{colleague.id}/{action}").status_code == 404
         assert client.post(f"/staff/promoters/999/{action}").status_code == 404
+    with sa.orm.Session(db.engine) as fresh:
+        untouched = fresh.get(User, colleague.id)
+        assert untouched.active and untouched.invite_token_hash is None
