@@ -2,16 +2,21 @@
 
 import importlib
 import pkgutil
+import re
 from decimal import Decimal
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
+from flask import url_for
 
+from bench.load import form_for
 from marketplace.extensions import db
 from marketplace.models.catalog import REASON_PRODUCTION
 from marketplace.services.stock import move_stock
 from tests import authz
 from tests.authz import LOGIN, OK, ROLES
+from tests.conftest import text
 from tests.factories import (
     PASSWORD,
     AssociationFactory,
@@ -25,6 +30,12 @@ from tests.factories import (
 
 SKIPPED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def app_config(stripe_config):
+    """Cards on, against the local Stripe fakes, so the card routes can really pay."""
+    return stripe_config
 
 
 def route_modules():
@@ -43,11 +54,12 @@ def build_world():
     w.other_association = AssociationFactory(slug="huaroq-test", name="Huaroq Test")
     for assoc in (w.association, w.other_association):
         DeliveryRuleFactory(association=assoc, city="cusco", weekdays="12345", lead_days=1)
-    w.product = ProductFactory(association=w.association, slug="andino")
+    w.product = ProductFactory(association=w.association, slug="andino", samples_offered=True)
     w.other_product = ProductFactory(association=w.other_association, slug="chullpi")
     db.session.flush()
     for product in (w.product, w.other_product):
-        move_stock(db.session, product.id, Decimal("50"), REASON_PRODUCTION)
+        # Plenty: routes make fresh orders of their own.
+        move_stock(db.session, product.id, Decimal("500"), REASON_PRODUCTION)
     w.users = {
         "buyer": BuyerUserFactory(email="buyer@example.pe"),
         "other_buyer": BuyerUserFactory(email="other-buyer@example.pe"),
@@ -81,7 +93,20 @@ def test_every_route_has_expectations(app):
     assert not missing, "routes with no expected answers:\n" + "\n".join(missing)
 
 
-def answer_matches(expected, response) -> bool:
+def flashed_errors(client) -> list[str]:
+    """Error messages the last answer left for the next page (a refusal behind a redirect)."""
+    with client.session_transaction() as session:
+        return [message for category, message in session.get("_flashes", []) if category == "error"]
+
+
+def page_errors(response) -> list[str]:
+    """The error messages a refused form shows (to say why an allowed request failed)."""
+    html = response.get_data(as_text=True)
+    found = re.findall(r'class="error"[^>]*>(.*?)</(?:p|div)>', html, re.S)
+    return [text(message).strip() for message in found if text(message).strip()]
+
+
+def answer_matches(expected, response, client) -> bool:
     status = response.status_code
     location = response.headers.get("Location", "")
     if expected == LOGIN:
@@ -89,8 +114,21 @@ def answer_matches(expected, response) -> bool:
     if expected == OK:
         if status in (301, 302, 303) and "/login" in location:
             return False
-        return status < 400 or status in (400, 409, 422)
+        if response.request.method == "POST" and page_errors(response):
+            return False  # a form shown again with its errors, even with a 200
+        return 200 <= status < 400 and not flashed_errors(client)
     return status == expected
+
+
+def form_data(client, url: str, page_url: str | None, data: dict) -> dict:
+    """What a browser would post: the page's form for this URL, if any, with `data` on top."""
+    if page_url is None:
+        return data
+    page = client.get(page_url)
+    if page.status_code != 200:
+        return data  # a role that may not see the page sends only the fields themselves
+    fields = form_for(page.get_data(as_text=True), urlsplit(url).path, urlsplit(page_url).path)
+    return {**(fields or {}), **data}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -104,21 +142,23 @@ def test_route_answers_for_role(app, role):
         assert response.status_code == 303, f"{role} could not log in"
     cookie = login_client.get_cookie("session")
     wrong = []
-    for route in all_routes():
+    for route in sorted(all_routes(), key=lambda r: r.last):
         client = app.test_client()
         if cookie is not None:
             client.set_cookie("session", cookie.value)
         with app.test_request_context():
-            from flask import url_for
-
             url = url_for(route.endpoint, **route.kwargs(world))
-        data = route.data(world) if route.data else {}
+            page_url = route.page(world) if route.page else None
+            data = route.data(world) if route.data else {}
+        db.session.commit()  # records the route made for itself, visible to the request
+        data = form_data(client, url, page_url, data)
         response = client.open(url, method=route.method, data=data)
         expected = route.expected[role]
-        if not answer_matches(expected, response):
+        if not answer_matches(expected, response, client):
             wrong.append(
                 f"{route.method} {url} ({route.endpoint}) as {role}: expected {expected}, "
-                f"got {response.status_code} {response.headers.get('Location', '')}"
+                f"got {response.status_code} {response.headers.get('Location', '')} "
+                f"{flashed_errors(client) if response.status_code < 400 else page_errors(response)}"
             )
         db.session.rollback()
     assert not wrong, "\n".join(wrong)

@@ -8,10 +8,14 @@ tests/test_authorization.py) holds two buyers and two associations; "buyer" and 
 own the records that `kwargs` point at, "other_*" are the other tenant.
 
 Expected answers:
-- OK: allowed. Any answer below 400 except a redirect to the login page, or a 400/409/422
-  form error (an empty POST is usually invalid input).
+- OK: allowed, and it works: a 2xx or 3xx answer (not a redirect to the login page, and no
+  error message left for the next page). So every allowed POST is sent with valid input, on
+  a record in the state the action needs: `data` gives the fields, `page` a page whose form
+  is sent as a browser would (hidden tokens, the role's own choices), and `kwargs` may make a
+  fresh record for the route (an order to confirm, an agreement to accept).
 - LOGIN: a redirect to the login page.
-- 403: logged in, wrong role. 404: right role, another tenant's record.
+- 403: logged in, wrong role. 404: right role, another tenant's record. Any other status: a
+  refusal for everyone (an unsigned webhook).
 """
 
 from collections.abc import Callable
@@ -50,3 +54,45 @@ class Route:
     method: str = "GET"
     kwargs: Callable[[Any], dict] = field(default=lambda world: {})
     data: Callable[[Any], dict] | None = None  # form posted (default: empty)
+    page: Callable[[Any], str] | None = None  # GET first; its form for this URL is sent
+    last: bool = False  # ends the role's other sessions (a new password): runs after the rest
+
+
+def place(world, user: str = "buyer", quantity: str = "1"):
+    """A new order of the world's `user` ("buyer" or "other_buyer") with its association's
+    product (world.product for the buyer, world.other_product for the other), on the first
+    date offered."""
+    from decimal import Decimal
+
+    from marketplace.extensions import db
+    from marketplace.services import delivery, ordering
+
+    buyer_user = world.users[user]
+    product = world.product if user == "buyer" else world.other_product
+    address = world.address if user == "buyer" else world.other_address
+    when = delivery.offered_dates(db.session, product.association_id, address.city)[0]
+    (order,) = ordering.checkout(
+        db.session,
+        buyer_user,
+        [ordering.LineRequest(product.id, Decimal(quantity))],
+        {product.association_id: ordering.DeliveryChoice(when, address.id)},
+        ordering.new_token(),
+    )
+    return order
+
+
+def fresh_order(*moves: str, reason: str = "Sin stock"):
+    """kwargs of a new order of world.buyer moved by its promoter through `moves` (a route
+    that confirms needs a placed order, one that dispatches a confirmed one...)."""
+
+    def kwargs(world) -> dict:
+        from marketplace.extensions import db
+        from marketplace.services import ordering
+
+        order = place(world)
+        for to_status in moves:
+            ordering.move(db.session, world.users["promoter"], order, to_status, reason)
+        world.last_fresh_order = order
+        return {"order_id": order.id}
+
+    return kwargs

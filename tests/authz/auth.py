@@ -1,6 +1,12 @@
+"""Accounts: logging in, registering, invitations, one's own account and password."""
+
 from marketplace.extensions import db
 from marketplace.services.accounts import invite_colleague
 from tests.authz import LOGGED_IN, PUBLIC, Route
+from tests.factories import PASSWORD
+from tests.test_security import registration
+
+NEW_PASSWORD = "una frase nueva y larga"
 
 
 def extend(world):
@@ -10,16 +16,43 @@ def extend(world):
     )
 
 
+def credentials(w) -> dict:
+    """The world's buyer logging in (the logged-in roles are sent to their home instead)."""
+    return {"email": w.users["buyer"].email, "password": PASSWORD}
+
+
+def invite(w) -> dict:
+    return {"token": w.invite_token}
+
+
 ROUTES = [
     Route("auth.login", PUBLIC),
-    Route("auth.login", PUBLIC, method="POST"),
+    Route("auth.login", PUBLIC, method="POST", data=credentials),
     Route("auth.logout", PUBLIC, method="POST"),
     Route("auth.set_language", PUBLIC, method="POST", kwargs=lambda w: {"code": "en"}),
     Route("auth.register", PUBLIC),
-    Route("auth.register", PUBLIC, method="POST"),
-    Route("auth.accept_invite", PUBLIC, kwargs=lambda w: {"token": w.invite_token}),
-    Route("auth.accept_invite", PUBLIC, method="POST", kwargs=lambda w: {"token": w.invite_token}),
+    Route("auth.register", PUBLIC, method="POST", data=lambda w: registration()),
+    Route("auth.accept_invite", PUBLIC, kwargs=invite),
+    Route(
+        "auth.accept_invite",
+        PUBLIC,
+        method="POST",
+        kwargs=invite,
+        data=lambda w: {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    ),
     Route("auth.account", LOGGED_IN),
-    Route("auth.account", LOGGED_IN, method="POST"),
-    Route("auth.change_password", LOGGED_IN, method="POST"),
+    Route(
+        "auth.account", LOGGED_IN, method="POST", data=lambda w: {"name": "Rosa", "locale": "es"}
+    ),
+    Route(
+        "auth.change_password",
+        LOGGED_IN,
+        method="POST",
+        data=lambda w: {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+        last=True,
+    ),
 ]

@@ -1,31 +1,25 @@
 """The promoter's phone: the home page and its one-tap actions; the SMS provider's webhook;
 the service worker (public: it holds no data)."""
 
-from decimal import Decimal
-
-from marketplace.extensions import db
-from marketplace.services import delivery, ordering
-from tests.authz import PROMOTER_ONLY, PROMOTER_RECORD, PUBLIC, Route, expect
-
-
-def extend(world):
-    """An order of world.buyer with world.association for the home page's order actions."""
-    when = delivery.offered_dates(db.session, world.association.id, world.address.city)[0]
-    (world.phone_order,) = ordering.checkout(
-        db.session,
-        world.users["buyer"],
-        [ordering.LineRequest(world.product.id, Decimal("1"))],
-        {world.association.id: ordering.DeliveryChoice(when, world.address.id)},
-        ordering.new_token(),
-    )
+from marketplace.services.order_states import CONFIRMED, DISPATCHED
+from tests.authz import PROMOTER_ONLY, PROMOTER_RECORD, PUBLIC, Route, expect, fresh_order
 
 
 def product(w):
     return {"product_id": w.product.id}
 
 
+# Each one-tap action on an order of its own, in the state the action needs.
+ACTIONS = {
+    "confirm": fresh_order(),
+    "reject": fresh_order(),
+    "dispatch": fresh_order(CONFIRMED),
+    "deliver": fresh_order(CONFIRMED, DISPATCHED),
+}
+
+
 def order_action(action):
-    return lambda w: {"order_id": w.phone_order.id, "action": action}
+    return lambda w: {**ACTIONS[action](w), "action": action}
 
 
 # Without a valid signature the webhook refuses everyone, logged in or not.
@@ -33,10 +27,22 @@ UNSIGNED = expect(anon=403, buyer=403, promoter=403, staff=403)
 
 ROUTES = [
     Route("producer.home", PROMOTER_ONLY),
-    Route("producer.home_stock", PROMOTER_RECORD, "POST", kwargs=product),
+    Route(
+        "producer.home_stock",
+        PROMOTER_RECORD,
+        "POST",
+        kwargs=product,
+        data=lambda w: {"quantity": "3", "mode": "add"},
+    ),
     *[
-        Route("producer.home_order", PROMOTER_RECORD, "POST", kwargs=order_action(action))
-        for action in ("confirm", "reject", "dispatch", "deliver")
+        Route(
+            "producer.home_order",
+            PROMOTER_RECORD,
+            "POST",
+            kwargs=order_action(action),
+            data=lambda w: {"reason": "No hay queso madurado esta semana."},
+        )
+        for action in ACTIONS
     ],
     Route("sms.inbound", UNSIGNED, "POST"),
     Route("offline.service_worker", PUBLIC),

@@ -1,5 +1,8 @@
 """The staff back office: every route is for staff only; staff may open any record by id."""
 
+from flask import url_for
+
+from marketplace.services.ruc import make_ruc
 from tests.authz import STAFF_ONLY, Route
 from tests.factories import PromoterFactory
 
@@ -8,6 +11,22 @@ def extend(world) -> None:
     world.invited_promoter = PromoterFactory(
         email="invited-promoter@example.pe", association=world.association, password_hash=None
     )
+
+
+def new_association(world) -> dict:
+    return {
+        "name": "Sara Sara de Huaro",
+        "district": "Huaro",
+        "province": "Quispicanchi",
+        "region": "Cusco",
+        "member_families": "25",
+        "founded_year": "2012",
+        "min_order": "100",
+        "ruc": make_ruc("2049000002"),
+        "delivery_city": "cusco",
+        "delivery_weekdays": ["2", "5"],
+        "delivery_lead_days": "2",
+    }
 
 
 def association(world) -> dict:
@@ -30,14 +49,27 @@ ROUTES = [
     Route("staff.index", STAFF_ONLY),
     Route("staff.associations", STAFF_ONLY),
     Route("staff.new_association", STAFF_ONLY),
-    Route("staff.new_association", STAFF_ONLY, method="POST"),
+    Route("staff.new_association", STAFF_ONLY, method="POST", data=new_association),
     Route("staff.association", STAFF_ONLY, kwargs=association),
     Route("staff.edit_association", STAFF_ONLY, kwargs=association),
-    Route("staff.edit_association", STAFF_ONLY, method="POST", kwargs=association),
+    Route(
+        "staff.edit_association",
+        STAFF_ONLY,
+        method="POST",
+        kwargs=association,
+        page=lambda w: url_for("staff.edit_association", association_id=w.association.id),
+        data=lambda w: {"member_families": "31", "min_order": "120.00"},
+    ),
     Route("staff.verify_association", STAFF_ONLY, method="POST", kwargs=check),
     Route("staff.unverify_association", STAFF_ONLY, method="POST", kwargs=check),
     Route("staff.invite_promoter", STAFF_ONLY, kwargs=association),
-    Route("staff.invite_promoter", STAFF_ONLY, method="POST", kwargs=association),
+    Route(
+        "staff.invite_promoter",
+        STAFF_ONLY,
+        method="POST",
+        kwargs=association,
+        data=lambda w: {"name": "Nilda Huamán", "email": "nilda@example.pe"},
+    ),
     Route("staff.promoters", STAFF_ONLY),
     Route("staff.disable_promoter", STAFF_ONLY, method="POST", kwargs=invited),
     Route("staff.enable_promoter", STAFF_ONLY, method="POST", kwargs=invited),
