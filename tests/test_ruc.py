@@ -6,17 +6,19 @@ from hypothesis import strategies as st
 
 from marketplace import create_app
 from marketplace.services.accounts import ruc_problem
-from marketplace.services.ruc import PREFIXES, is_valid_ruc, make_ruc, ruc_check_digit
+from marketplace.services.ruc import is_valid_ruc, make_ruc, ruc_check_digit
 
 
 @pytest.mark.parametrize(
     "ruc",
     [
         "20131312955",  # SUNAT's own RUC
-        make_ruc("2060000001"),
-        make_ruc("1045678901"),
-        make_ruc("2010000000"),
-        make_ruc("1512345678"),
+        # Check digits worked out by hand: 11 - (sum of the digits times 5 4 3 2 7 6 5 4 3 2)
+        # mod 11, with 10 -> 0 and 11 -> 1.
+        "20600000013",
+        "10456789019",
+        "20100000009",
+        "15123456782",
     ],
 )
 def test_valid_rucs_are_accepted(ruc):
@@ -35,7 +37,7 @@ def test_every_other_last_digit_is_refused():
 
 
 @given(
-    prefix=st.sampled_from(PREFIXES),
+    prefix=st.sampled_from(["10", "15", "16", "17", "20"]),  # persons, companies, ...
     body=st.text(alphabet="0123456789", min_size=8, max_size=8),
     wrong=st.integers(min_value=1, max_value=9),
 )
