@@ -407,16 +407,18 @@ def save_closure(
         closure = AssociationClosure(
             association_id=association_id, created_by_id=actor.id, created_at=now
         )
-        session.add(closure)
-    if (closure.start_date, closure.end_date) != (start, end):
-        if closure.start_date is not None:
-            ranges.append((closure.start_date, closure.end_date))
-        closure.dates_set_at = now
-        _announce_again(session, association_id, ranges)
+    elif (closure.start_date, closure.end_date) != (start, end):
+        ranges.append((closure.start_date, closure.end_date))
+    moved = len(ranges) > 1 or closure.id is None
     closure.start_date, closure.end_date = start, end
     closure.reason = cleaned
     closure.updated_at = now
+    if moved:
+        closure.dates_set_at = now
+    session.add(closure)
     session.flush()
+    if moved:
+        _announce_again(session, association_id, ranges)
     return closure
 
 

@@ -1828,8 +1828,9 @@ def send_reminders(session: Session, now: datetime | None = None, hours: int | N
     """Remind buyers of each delivery `hours` before its cut-off, once; returns how many.
 
     A delivery the calendar moved is announced with its new date (and cut-off) to the buyer
-    and to the association's promoters; one it dropped, with the reason. A closure changed
-    after the reminder makes it due again (services.calendar), so the new date is told too.
+    and to the association's promoters; one it dropped, with the reason, as soon as the scan
+    reaches it (a few days ahead). A closure changed after the reminder makes it due again
+    (services.calendar), so the new date is told too.
     """
     now = now or utcnow()
     if hours is None:
@@ -1838,7 +1839,7 @@ def send_reminders(session: Session, now: datetime | None = None, hours: int | N
     soon = [
         (so, planned)
         for so, planned in _next_deliveries(session, now, hours // 24 + 2)
-        if planned.cutoff <= until
+        if planned.cutoff <= until or planned.dropped  # no delivery: say so at once
     ]
     if not soon:
         return 0
