@@ -32,6 +32,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from ..database import begin_write
 from ..formatting import LIMA, lima_date, lima_today
 from ..models import Association, AssociationClosure, User
 from ..models.standing_orders import StandingOccurrence, StandingOrder
@@ -353,7 +354,9 @@ def _clean_reason(reason: str | None) -> str:
 
 
 def _lock_association(session: Session, association_id: int) -> None:
-    """Serialise closure changes of one association, so two overlapping ones never both pass."""
+    """Serialise closure changes of one association, so two overlapping ones never both pass
+    (SQLite: the write lock taken up front; PostgreSQL: the association's row)."""
+    begin_write(session)
     session.execute(
         sa.select(Association.id).where(Association.id == association_id).with_for_update()
     )

@@ -323,3 +323,31 @@ def test_dates_set_at_moves_only_when_the_dates_change(place):
         assert fiesta.dates_set_at == first
         save(promoter, association, date(2027, 6, 1), date(2027, 6, 3), "Otro motivo", fiesta)
         assert fiesta.dates_set_at == utcnow()
+
+
+def test_two_overlapping_closures_at_once_only_one_is_saved(app):
+    """A promoter and staff save overlapping closures at the same moment."""
+    from marketplace.database import begin_write
+    from marketplace.models import User
+    from tests.concurrency import raised, run_together
+
+    association = AssociationFactory()
+    actors = [PromoterFactory(association=association).id, StaffFactory().id]
+    association_id = association.id
+    db.session.commit()
+    day = date(2031, 6, 20)
+
+    def work(i):
+        begin_write(db.session)  # as every POST request does before its view
+        actor = db.session.get(User, actors[i])
+        cal.save_closure(db.session, actor, association_id, day, day + timedelta(days=i + 1), "F")
+        db.session.commit()
+
+    with time_machine.travel(datetime(2031, 6, 1, 9, tzinfo=LIMA), tick=False):
+        results = run_together(app, 2, work)
+    errors = raised(results)
+    assert len(errors) == 1 and isinstance(errors[0], DomainError)
+    assert errors[0].field == "start_date"
+    with db.engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(AssociationClosure.__table__))
+        assert count.scalar_one() == 1
