@@ -2,15 +2,20 @@
 
 The database is SQLite in a temporary folder unless TEST_DATABASE_URL names another
 (PostgreSQL in CI). Every test starts from empty tables.
+
+Every test owns its clock: the whole run is moved to TEST_NOW (a fixed moment, or
+QHATU_TEST_NOW from the environment, which the calendar sweep in CI sets to many dates), and
+each test starts again at that moment. Tests that need another day travel there themselves.
 """
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -21,6 +26,81 @@ from . import factories
 from .stripe_fakes import fake_checkout, localstripe, stripe_config  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: An ordinary working Wednesday in Lima, unless the calendar sweep says otherwise.
+DEFAULT_NOW = "2026-12-16T10:00:00-05:00"
+
+
+def test_now() -> datetime:
+    """The moment the run is set to: QHATU_TEST_NOW (ISO 8601 with offset) or DEFAULT_NOW."""
+    moment = datetime.fromisoformat(os.environ.get("QHATU_TEST_NOW") or DEFAULT_NOW)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("QHATU_TEST_NOW needs a UTC offset, e.g. 2026-12-31T23:30-05:00")
+    return moment
+
+
+TEST_NOW = test_now()
+
+
+#: Test modules whose results depend on the date: delivery dates, cut-offs, standing orders,
+#: reminders, reporting periods, due dates, and the browser journeys (not the page crawls). `bash
+#: scripts/calendar-sweep.sh` runs them (marker `calendar`) at many dates; a test elsewhere
+#: can join with `@pytest.mark.calendar`.
+CALENDAR_MODULES = {
+    "tests/browser/test_buyer_journey.py",
+    "tests/browser/test_card_flow.py",
+    "tests/browser/test_ordering_flow.py",
+    "tests/browser/test_payments_flow.py",
+    "tests/browser/test_promoter_phone.py",
+    "tests/browser/test_standing_orders.py",
+    "tests/services/test_agreements.py",
+    "tests/services/test_agreements_seed.py",
+    "tests/services/test_credit.py",
+    "tests/services/test_invoicing.py",
+    "tests/services/test_ordering.py",
+    "tests/services/test_ordering_delivery.py",
+    "tests/services/test_ordering_seed.py",
+    "tests/services/test_reporting.py",
+    "tests/services/test_schedule.py",
+    "tests/services/test_standing_billing.py",
+    "tests/services/test_standing_changes.py",
+    "tests/services/test_standing_placement.py",
+    "tests/services/test_standing_queries.py",
+    "tests/test_seed.py",
+    "tests/test_sms.py",
+    "tests/web/test_agreements.py",
+    "tests/web/test_cart.py",
+    "tests/web/test_orders.py",
+    "tests/web/test_own_figures.py",
+    "tests/web/test_payments.py",
+    "tests/web/test_promoter_home.py",
+    "tests/web/test_staff_dashboard.py",
+    "tests/web/test_standing_orders.py",
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if Path(item.path).resolve().relative_to(ROOT).as_posix() in CALENDAR_MODULES:
+            item.add_marker(pytest.mark.calendar)
+
+
+def pytest_report_header(config) -> str:
+    return f"clock: every test starts at {TEST_NOW.isoformat()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_clock():
+    """Session and module fixtures (seed data, live servers) run on the set clock too."""
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clock(session_clock):
+    """Each test starts at TEST_NOW; the clock then runs, so timeouts still expire."""
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield TEST_NOW
 
 
 def pytest_sessionstart(session) -> None:
@@ -39,13 +119,29 @@ def pytest_sessionstart(session) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        from marketplace.config import database_url as normalise
+def database_url(tmp_path_factory, worker_id) -> str:
+    """SQLite in this run's temporary folder, or TEST_DATABASE_URL.
 
-        return normalise(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    With pytest-xdist each worker has a database of its own: SQLite files live in per-worker
+    folders already; on PostgreSQL the worker's database is `<name>_<worker>`, created here.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    from marketplace.config import database_url as normalise
+
+    url = normalise(url)
+    if worker_id == "master" or not url.startswith("postgresql"):
+        return url
+    server_url = sa.engine.make_url(url)
+    name = f"{server_url.database}_{worker_id}"
+    server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return server_url.set(database=name).render_as_string(hide_password=False)
 
 
 def make_config(database_url: str, tmp_path: Path, **extra) -> dict:
@@ -125,16 +221,19 @@ def app_config() -> dict:
 
 
 class Client(FlaskClient):
-    """A test client whose every request starts with a fresh `g`, as in production.
+    """A test client whose every request runs as in production: in its own app context.
 
-    Tests keep one app context open (so factories and requests share the session); without
-    this, Flask-Login's cached user in `g` would leak from one request into the next.
+    Tests keep one app context open for factories and assertions. Before each request what
+    the test wrote is committed; the request then gets a fresh `g` and its own database
+    session, which is removed (rolled back if it did not commit) when the request ends. So
+    a test reads back only what the request committed: a view that forgets to commit, or
+    rolls back after an error, fails the test that checks its effect.
     """
 
     def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name)
-        return super().open(*args, **kwargs)
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -36,6 +36,12 @@ def localstripe():
     aiohttp app can be started only once in a process)."""
     localstripe_server = pytest.importorskip("localstripe.server")
     web = pytest.importorskip("aiohttp.web")
+    # localstripe keeps its state in one fixed file (/tmp/localstripe.pickle), which parallel
+    # test workers would share: keep each process's fake in memory only.
+    from localstripe.resources import Store
+
+    Store.try_load_from_disk = lambda self: None
+    Store.dump_to_disk = lambda self: None
     port = free_port()
     ready = threading.Event()
 

@@ -50,7 +50,7 @@ def require(tool: Path, what: str) -> None:
     """Skip (or, where browsers are required, fail) when a tool is not installed."""
     if tool.exists():
         return
-    reason = f"{what} not found at {tool}; see TESTING.md (apt-get install chromium, npm ci)"
+    reason = f"{what} not found at {tool}; `bash scripts/setup.sh dev` installs it"
     if os.environ.get("QHATU_REQUIRE_BROWSER") == "1":
         pytest.fail(f"QHATU_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
     pytest.skip(reason)
