@@ -21,14 +21,15 @@ def extend(world) -> None:
     )
     db.session.add_all([world.closure, world.other_closure])
     db.session.flush()
+    world.closure_id = world.closure.id  # the row may be deleted by a route before others run
 
 
 def closure(world) -> dict:
-    return {"closure_id": world.closure.id}
+    return {"closure_id": world.closure_id}
 
 
 def staff_closure(world) -> dict:
-    return {"association_id": world.association.id, "closure_id": world.closure.id}
+    return {"association_id": world.association.id, "closure_id": world.closure_id}
 
 
 def association(world) -> dict:
