@@ -10,19 +10,23 @@ so later steps (orders, agreements, standing orders) can be added at the end.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
 import sqlalchemy as sa
+from dateutil.easter import easter
 from PIL import Image
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from .formatting import lima_today
 from .models import (
     ROLE_BUYER,
     ROLE_PROMOTER,
     ROLE_STAFF,
     Association,
+    AssociationClosure,
     AssociationPhoto,
     Buyer,
     BuyerAddress,
@@ -430,6 +434,7 @@ def seed_demo(session: Session) -> Report:
     report: Report = []
     seed_associations(session, report)
     seed_delivery_rules(session, report)
+    seed_closures(session, report)
     seed_staff(session, report)
     seed_promoters(session, report)
     seed_products(session, report)
@@ -499,6 +504,46 @@ def seed_delivery_rules(session: Session, report: Report) -> None:
             )
             report.append(f"created delivery rule {spec.slug} -> {city}")
     session.flush()
+
+
+QOYLLUR_RITI = (
+    "Qoyllur Rit'i: las familias de Ocongate suben en peregrinación al santuario del "
+    "Sinakara; no hay ordeño para la venta ni viaje al Cusco."
+)
+
+
+def qoyllur_riti(today: date) -> tuple[date, date]:
+    """The next Qoyllur Rit'i not yet over: from the Saturday before Trinity Sunday (eight
+    weeks after Easter) to the Tuesday after, when the pilgrims are back in Ocongate."""
+    for year in (today.year, today.year + 1):
+        trinity = easter(year) + timedelta(weeks=8)
+        start, end = trinity - timedelta(days=1), trinity + timedelta(days=2)
+        if end >= today:
+            return start, end
+    raise AssertionError("unreachable")
+
+
+def seed_closures(session: Session, report: Report) -> None:
+    """Sumaq Ausangate closes for Qoyllur Rit'i, the pilgrimage in its own district."""
+    association = association_by_slug(session, "sumaq-ausangate")
+    start, end = qoyllur_riti(lima_today())
+    found = session.scalar(
+        sa.select(AssociationClosure).where(
+            AssociationClosure.association_id == association.id,
+            AssociationClosure.reason == QOYLLUR_RITI,
+            AssociationClosure.end_date >= lima_today(),
+        )
+    )
+    if found is not None:
+        report.append(f"found closure {association.slug} {found.start_date.isoformat()}")
+        return
+    session.add(
+        AssociationClosure(
+            association_id=association.id, start_date=start, end_date=end, reason=QOYLLUR_RITI
+        )
+    )
+    session.flush()
+    report.append(f"created closure {association.slug} {start.isoformat()} to {end.isoformat()}")
 
 
 def ensure_user(session: Session, report: Report, email: str, name: str, role: str, **fields):

@@ -42,7 +42,7 @@ from .models.catalog import (
     REASON_RELEASE,
     REASON_RESERVATION,
 )
-from .services import DomainError, delivery, ordering, payouts, pricing
+from .services import DomainError, calendar, delivery, ordering, payouts, pricing
 from .services import order_states as st
 from .services.stock import move_stock
 
@@ -189,7 +189,7 @@ def seed_order_history(session: Session) -> list[str]:
             if rule is None:
                 continue
             day = monday + timedelta(days=min(rule.weekday_numbers) - 1)
-            if day >= today:
+            if day >= today or calendar.is_holiday(day):  # nothing is delivered on a holiday
                 continue
             planned.append((day, habit, user, address, association))
     planned.sort(key=lambda p: p[0])

@@ -57,6 +57,9 @@ PROMOTER_SOURCES = [
     "marketplace/services/notifications.py",  # new-order email and SMS, in the user's language
     "marketplace/services/agreements.py",  # agreement statuses and events
     "marketplace/services/standing_orders.py",  # schedules, demand ahead, shortage notices
+    "marketplace/services/calendar.py",  # closures: errors at their fields
+    "marketplace/web/closures.py",  # the closures form and messages
+    "templates/closures/*.html",  # the closures list and form (promoter and staff)
     "marketplace/services/order_payments.py",  # payment state on the order page
     "marketplace/services/payouts.py",  # the association's ledger
     "marketplace/services/accounts.py",  # buyer kinds, account errors

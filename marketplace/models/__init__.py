@@ -30,7 +30,12 @@ from .payments import (  # noqa: F401
     PaymentAllocation,
     StripeEvent,
 )
-from .producers import Association, AssociationPhoto, DeliveryRule  # noqa: F401
+from .producers import (  # noqa: F401
+    Association,
+    AssociationClosure,
+    AssociationPhoto,
+    DeliveryRule,
+)
 from .sms import InboundSms, PromoterRequest  # noqa: F401
 from .standing_orders import (  # noqa: F401
     StandingOccurrence,

@@ -1,8 +1,8 @@
-"""Producer associations: who they are, their story, photos and delivery rules."""
+"""Producer associations: who they are, their story, photos, delivery rules and closures."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -90,3 +90,39 @@ class DeliveryRule(db.Model):
     @property
     def weekday_numbers(self) -> list[int]:
         return [int(ch) for ch in self.weekdays]
+
+
+class AssociationClosure(db.Model):
+    """Days an association does not deliver (a festival, a road cut), both dates included.
+
+    Set by its promoter or by staff; the reason is shown to buyers. Closures of one
+    association never overlap (services.calendar checks it). `dates_set_at` is when the
+    dates were last set: a standing delivery is only moved to an earlier day whose cut-off
+    was still ahead then (see docs/calendar.md).
+    """
+
+    __tablename__ = "association_closures"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="ends_after_start"),
+        sa.Index("ix_association_closures_association_id_end_date", "association_id", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(sa.ForeignKey("associations.id"))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dates_set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    association: Mapped[Association] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date

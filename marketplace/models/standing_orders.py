@@ -127,7 +127,9 @@ class StandingOccurrence(db.Model):
 
     Rows are made when someone touches a delivery (skip, change, reminder) or when the job
     places it; UNIQUE(standing_order_id, delivery_date) keeps it one row per delivery, and
-    the job claims a row with a conditional UPDATE on `placed_at IS NULL`.
+    the job claims a row with a conditional UPDATE on `placed_at IS NULL`. A delivery the
+    calendar moves keeps its row (keyed by the schedule's date), so a skip or change made
+    before the move carries over and the move can never make a second order.
     """
 
     __tablename__ = "standing_occurrences"
@@ -142,7 +144,10 @@ class StandingOccurrence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     standing_order_id: Mapped[int] = mapped_column(sa.ForeignKey("standing_orders.id"))
+    # The schedule's date: the delivery's key, also when the calendar moves it (see moved_to).
     delivery_date: Mapped[date] = mapped_column(sa.Date)
+    # The earlier day it was placed on when the association was closed on delivery_date.
+    moved_to: Mapped[date | None] = mapped_column(sa.Date)
     skipped: Mapped[bool] = mapped_column(default=False)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the job handled it

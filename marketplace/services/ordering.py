@@ -16,7 +16,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..database import begin_write  # noqa: F401  (services and jobs call ordering.begin_write)
-from ..formatting import money
+from ..formatting import lima_today, money
 from ..formatting import quantity as fmt_quantity
 from ..models import (
     Association,
@@ -50,6 +50,7 @@ from ..models.catalog import (
 from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
 from ..types import utcnow
 from . import DomainError, card_payments, delivery, invoicing, order_payments, pricing
+from . import calendar as cal
 from . import order_states as st
 from .notifications import notify_transition
 from .stock import InsufficientStock, Shortage, move_stock
@@ -215,6 +216,7 @@ class CartGroup:
     rows: list[CartRow]
     totals: pricing.Totals
     dates_by_city: dict[str, list[date]]
+    closed: list = field(default_factory=list)  # calendar.ClosedSpan: days with no delivery
 
     @property
     def min_order_cents(self) -> int:
@@ -278,6 +280,10 @@ def cart_view(session: Session, actor: User, today: date | None = None) -> CartV
         )
     )
     rules = delivery.rules_for(session, (i.product.association_id for i in items))
+    association_ids = {i.product.association_id for i in items}
+    calendar = cal.load(session, association_ids)
+    today = today or lima_today()
+    horizon = today + timedelta(days=delivery.HORIZON_DAYS + 7)
     cities = sorted({a.city for a in addresses})
     by_association: dict[int, list[CartRow]] = defaultdict(list)
     for item in items:
@@ -289,11 +295,17 @@ def cart_view(session: Session, actor: User, today: date | None = None) -> CartV
     for rows in by_association.values():
         association = rows[0].product.association
         dates = {
-            city: delivery.dates_for_rule(rules.get((association.id, city)), today)
+            city: delivery.dates_for_rule(rules.get((association.id, city)), today, calendar)
             for city in cities
         }
         groups.append(
-            CartGroup(association, rows, pricing.totals(r.line_total_cents for r in rows), dates)
+            CartGroup(
+                association,
+                rows,
+                pricing.totals(r.line_total_cents for r in rows),
+                dates,
+                calendar.spans(association.id, today, horizon),
+            )
         )
     groups.sort(key=lambda g: g.association.name)
     return CartView(cart, groups, addresses, cart_fingerprint(items))

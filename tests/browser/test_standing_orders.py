@@ -14,6 +14,7 @@ from marketplace.models import Order, StandingOrder
 from marketplace.seed import DEMO_PASSWORD
 from marketplace.seed_agreements import seed_agreements
 from marketplace.services import standing_orders as so
+from marketplace.services.calendar import is_holiday
 from marketplace.standing_cli import run_placement
 
 from .accessibility import check_accessibility, describe
@@ -42,18 +43,39 @@ def assert_accessible(page: Page, what: str) -> None:
     assert not violations, f"{what} ({page.url}):\n{describe(violations)}"
 
 
+def delivered_on(friday: date) -> date:
+    """A Friday on a national holiday is delivered the association's Tuesday before (it
+    delivers Tuesdays and Fridays; docs/calendar.md)."""
+    return friday - timedelta(days=3) if is_holiday(friday) else friday
+
+
 def first_friday() -> date:
-    """The first Friday the cheese association can still prepare (lead time 2 days)."""
+    """The first Friday the cheese association can still prepare (lead time 2 days), not a
+    holiday itself, whose next Fridays can move to their Tuesday if they fall on one."""
     day = so.earliest_start(2)
-    while day.isoweekday() != 5:
+    while (
+        day.isoweekday() != 5
+        or is_holiday(day)
+        or any(is_holiday(delivered_on(day + timedelta(weeks=n))) for n in (1, 2))
+    ):
         day += timedelta(days=1)
     return day
 
 
 def fridays_shown(start: date) -> int:
-    """How many weekly Fridays from `start` fall in the weeks the page lists from today."""
+    """How many weekly deliveries from `start` the page lists in its weeks from today: the
+    Fridays in them, and a holiday Friday just after whose Tuesday before falls in them."""
     horizon = lima_today() + timedelta(weeks=so.UPCOMING_WEEKS)
-    return len([n for n in range(so.UPCOMING_WEEKS + 1) if start + timedelta(weeks=n) <= horizon])
+    fridays = [start + timedelta(weeks=n) for n in range(so.UPCOMING_WEEKS + 2)]
+    tuesday = timedelta(days=3)
+    return len(
+        [
+            f
+            for f in fridays
+            if f <= horizon
+            or (is_holiday(f) and not is_holiday(f - tuesday) and f - tuesday <= horizon)
+        ]
+    )
 
 
 def test_weekly_standing_order_skip_change_and_placement(
@@ -101,7 +123,7 @@ def test_weekly_standing_order_skip_change_and_placement(
             sa.select(StandingOrder.id).order_by(StandingOrder.id.desc())
         )
         for day in (first, second, third):
-            moment = datetime.combine(day - timedelta(days=1), time(7), tzinfo=LIMA)
+            moment = datetime.combine(delivered_on(day) - timedelta(days=1), time(7), tzinfo=LIMA)
             run_placement(db.session, moment)
         placed = db.session.execute(
             sa.select(Order.delivery_date, Order.id, Order.total_cents)
@@ -113,7 +135,7 @@ def test_weekly_standing_order_skip_change_and_placement(
             r.delivery_date: db.session.get(Order, r.id).lines[0].quantity for r in placed
         }
         db.session.remove()
-    assert quantities == {second: Decimal("8"), third: Decimal("5")}
+    assert quantities == {delivered_on(second): Decimal("8"), delivered_on(third): Decimal("5")}
     assert first >= lima_today()
 
     page.goto(f"/buyer/standing-orders/{standing_id}")

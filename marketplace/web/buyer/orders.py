@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ...extensions import db
-from ...formatting import lima_date, money
+from ...formatting import lima_date, lima_today, money
 from ...models import Association, Order, Product
 from ...permissions import buyer_required, get_or_404, order_for_buyer
 from ...services import DomainError, ordering
@@ -187,16 +189,18 @@ def sample_request(product_id: int):
     """Ask for a free sample of a product that offers them."""
     from datetime import date
 
-    from ...services import delivery
+    from ...services import calendar, delivery
 
     product = get_or_404(Product, product_id)
     if not product.active:
         abort(404)
     addresses = ordering.active_addresses(db.session, current_user.buyer_id)
     rules = delivery.rules_for(db.session, [product.association_id])
+    work_calendar = calendar.load(db.session, [product.association_id])
     dates = []
     for city in sorted({a.city for a in addresses}):
-        dates += delivery.dates_for_rule(rules.get((product.association_id, city)))
+        rule = rules.get((product.association_id, city))
+        dates += delivery.dates_for_rule(rule, calendar=work_calendar)
     form = SampleForm()
     form.delivery_date.choices = [
         SelectChoice(d.isoformat(), lima_date(d, "full")) for d in sorted(set(dates))
@@ -234,6 +238,9 @@ def sample_request(product_id: int):
         form=form,
         pending=pending,
         sample_quantity=ordering.sample_quantity(product),
+        closed=work_calendar.spans(
+            product.association_id, lima_today(), lima_today() + timedelta(days=35)
+        ),
     )
     response.status_code = status
     return response

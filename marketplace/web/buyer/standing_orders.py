@@ -3,7 +3,7 @@ resume, cancel; and each upcoming delivery: skip it, change its quantities or ad
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -29,7 +29,7 @@ from ...formatting import lima_date
 from ...models import Association, DeliveryRule, Product
 from ...models.standing_orders import SO_CANCELLED
 from ...permissions import buyer_required, standing_order_for_buyer
-from ...services import DomainError, agreements, ordering
+from ...services import DomainError, agreements, calendar, ordering
 from ...services import standing_orders as so
 from ...types import utcnow
 from ..htmx import is_partial_request, render
@@ -135,6 +135,8 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
     rules = db.session.scalars(
         sa.select(DeliveryRule).where(DeliveryRule.association_id == association.id)
     ).all()
+    work_calendar = calendar.load(db.session, [association.id])
+    today = so.lima_date_of(utcnow())
     page = render_template(
         "buyer/standing_orders/form.html",
         association=association,
@@ -149,7 +151,11 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
         rule_days={
             r.city: ", ".join(str(so.WEEKDAY_LABELS[n]) for n in r.weekday_numbers) for r in rules
         },
-        earliest={r.city: so.earliest_start(r.lead_days) for r in rules},
+        earliest={
+            r.city: so.earliest_start(r.lead_days, None, work_calendar, association.id)
+            for r in rules
+        },
+        closed=work_calendar.spans(association.id, today, today + timedelta(days=60)),
     )
     return page, status
 
@@ -235,10 +241,12 @@ def standing_order_new():
 def render_detail(standing_order, pause_form=None, status=200):
     now = utcnow()
     deliveries = so.upcoming_deliveries(db.session, standing_order, now)
+    aid = standing_order.association_id
     page = render_template(
         "buyer/standing_orders/detail.html",
         standing_order=standing_order,
         deliveries=deliveries,
+        closed=calendar.upcoming_spans(db.session, [aid], today=so.lima_date_of(now))[aid],
         history=so.past_deliveries(db.session, standing_order),
         describe=so.describe_schedule,
         labels=so.STATUS_LABELS,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("producer", __name__)
 
-from . import agreements, demand, figures, home, ledger, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)
+from . import agreements, closures, demand, figures, home, ledger, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

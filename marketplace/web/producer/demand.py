@@ -35,6 +35,7 @@ def demand():
         describe=so.describe_schedule,
         labels=so.STATUS_LABELS,
         tones=so.STATUS_TONES,
+        changes=so.calendar_changes(db.session, association.id, now),
         shortfalls=so.recent_shortfalls(
             db.session, association.id, so.lima_date_of(now) - timedelta(days=28)
         ),

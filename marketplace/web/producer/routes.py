@@ -25,7 +25,7 @@ from ...permissions import (
     promoter_required,
     scoped_to_association,
 )
-from ...services import DomainError, catalog
+from ...services import DomainError, calendar, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
 from ..htmx import is_partial_request, render
@@ -244,7 +244,11 @@ def delivery():
         form.lead_days.data = 2
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "producer/delivery.html", association=association, form=form, cities=cities
+        "producer/delivery.html",
+        association=association,
+        form=form,
+        cities=cities,
+        closures=calendar.list_closures(db.session, association.id)[0],
     ), status
 
 

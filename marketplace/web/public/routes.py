@@ -3,6 +3,7 @@
 from flask import abort, render_template, request
 
 from ...extensions import db
+from ...services import calendar
 from ..htmx import render
 from . import bp
 from .forms import CatalogFilterForm
@@ -59,4 +60,7 @@ def association(slug: str):
     if found is None:
         abort(404)
     products = association_products(db.session, found)
-    return render_template("public/association.html", association=found, products=products)
+    closed = calendar.upcoming_spans(db.session, [found.id])[found.id]
+    return render_template(
+        "public/association.html", association=found, products=products, closed=closed
+    )

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...formatting import cents_from_soles, soles
 from ...models import ROLE_PROMOTER, Association, Buyer, Product, User
 from ...permissions import get_or_404, staff_required
-from ...services import DomainError
+from ...services import DomainError, calendar
 from ...services import onboarding as svc
 from ...services.accounts import INVITE_VALID_FOR
 from ..htmx import is_partial_request, render
@@ -218,6 +218,7 @@ def association_page(association: Association, error: str | None = None, status:
         promoters=promoters,
         product_count=row.products,
         checks=svc.CHECKS,
+        closures=calendar.list_closures(db.session, association.id)[0],
         invitation=pop_invitation(),
         error=error,
     )
