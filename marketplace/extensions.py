@@ -1,5 +1,6 @@
 """Extension singletons, bound to the app in create_app()."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +31,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _limits_off_for_this_app() -> bool:
+    """Each app follows its own RATELIMIT_ENABLED.
+
+    The limiter is one object, and `init_app` leaves it with the setting of the app built
+    last; a process that builds several apps (tests, tools) must not limit one app because
+    another was built with limits on.
+    """
+    return not current_app.config.get("RATELIMIT_ENABLED", True)

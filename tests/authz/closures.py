@@ -36,15 +36,39 @@ def association(world) -> dict:
     return {"association_id": world.association.id}
 
 
+def days_off(offset: int):
+    """A valid closure form: one day, `offset` days ahead (apart from the world's closures)."""
+
+    def data(world) -> dict:
+        day = (lima_today() + timedelta(days=offset)).isoformat()
+        return {"start_date": day, "end_date": day, "reason": "Fiesta patronal"}
+
+    return data
+
+
 ROUTES = [
     Route("producer.closures", PROMOTER_ONLY),
-    Route("producer.closures", PROMOTER_ONLY, method="POST"),
+    Route("producer.closures", PROMOTER_ONLY, method="POST", data=days_off(40)),
     Route("producer.closure_edit", PROMOTER_RECORD, kwargs=closure),
-    Route("producer.closure_edit", PROMOTER_RECORD, method="POST", kwargs=closure),
+    Route(
+        "producer.closure_edit", PROMOTER_RECORD, method="POST", kwargs=closure, data=days_off(31)
+    ),
     Route("producer.closure_delete", PROMOTER_RECORD, method="POST", kwargs=closure),
     Route("staff.association_closures", STAFF_ONLY, kwargs=association),
-    Route("staff.association_closures", STAFF_ONLY, method="POST", kwargs=association),
+    Route(
+        "staff.association_closures",
+        STAFF_ONLY,
+        method="POST",
+        kwargs=association,
+        data=days_off(40),
+    ),
     Route("staff.association_closure_edit", STAFF_ONLY, kwargs=staff_closure),
-    Route("staff.association_closure_edit", STAFF_ONLY, method="POST", kwargs=staff_closure),
+    Route(
+        "staff.association_closure_edit",
+        STAFF_ONLY,
+        method="POST",
+        kwargs=staff_closure,
+        data=days_off(31),
+    ),
     Route("staff.association_closure_delete", STAFF_ONLY, method="POST", kwargs=staff_closure),
 ]
