@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from marketplace import create_app
@@ -36,6 +37,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# A shared 2-core CI machine running several suites can take seconds to answer a page or an
+# htmx swap; assertions wait up to this long (they still pass as soon as the page is right).
+expect.set_options(timeout=15_000)
 
 
 @pytest.hookimpl(tryfirst=True)
