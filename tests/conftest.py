@@ -47,8 +47,6 @@ TEST_NOW = test_now()
 #: scripts/calendar-sweep.sh` runs them (marker `calendar`) at many dates; a test elsewhere
 #: can join with `@pytest.mark.calendar`.
 CALENDAR_MODULES = {
-    "tests/browser/test_buyer_journey.py",
-    "tests/browser/test_card_flow.py",
     "tests/browser/test_ordering_flow.py",
     "tests/browser/test_payments_flow.py",
     "tests/browser/test_promoter_phone.py",
