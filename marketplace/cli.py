@@ -4,6 +4,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from .demo import seed_agreements, seed_demo, seed_order_history
 from .extensions import db
 from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
@@ -45,10 +46,6 @@ def register(app: Flask) -> None:
     def seed_demo_command() -> None:
         """Load the demo data (idempotent): associations, products, buyers, accounts, months
         of orders, the seven agreements and their standing orders."""
-        from .seed import seed_demo
-        from .seed_agreements import seed_agreements
-        from .seed_orders import seed_order_history
-
         for step in (seed_demo, seed_order_history, seed_agreements):
             report = step(db.session)
             db.session.commit()
