@@ -116,10 +116,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import formatting
+    from . import formatting, labels
     from .web import htmx
 
     formatting.init_app(app)
+    labels.init_app(app)
     htmx.init_app(app)
 
 

@@ -29,20 +29,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ...formatting import lima_today
+from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
-
-CATEGORY_NAMES = {"cheese": _l("Queso"), "maize": _l("Maíz")}
-UNIT_NAMES = {"kg": _l("Kilo"), "piece": _l("Pieza"), "sack50": _l("Saco de 50 kg")}
-CITY_NAMES = {"cusco": _l("Cusco"), "lima": _l("Lima")}
-WEEKDAY_NAMES = {
-    "1": _l("Lunes"),
-    "2": _l("Martes"),
-    "3": _l("Miércoles"),
-    "4": _l("Jueves"),
-    "5": _l("Viernes"),
-    "6": _l("Sábado"),
-    "7": _l("Domingo"),
-}
 
 
 def choices(names: dict, only=None) -> list[SelectChoice]:
@@ -220,13 +208,13 @@ class PhotoForm(FlaskForm):
 class DeliveryRuleForm(FlaskForm):
     city = SelectField(
         _l("Ciudad"),
-        choices=choices(CITY_NAMES, CITIES),
+        choices=choices(CITY_LABELS, CITIES),
         validators=[DataRequired(_l("Elige una ciudad."))],
         validate_choice=False,  # the service says which cities exist, in Spanish
     )
     weekdays = MultiCheckboxField(
         _l("Días de entrega"),
-        choices=choices(WEEKDAY_NAMES),
+        choices=choices(WEEKDAY_CHOICES),
         validate_choice=False,
     )
     lead_days = WholeNumberField(
@@ -252,7 +240,7 @@ class ProductForm(FlaskForm):
     )
     category = SelectField(
         _l("Categoría"),
-        choices=choices(CATEGORY_NAMES),
+        choices=choices(CATEGORY_LABELS),
         validators=[DataRequired(_l("Elige una categoría."))],
         validate_choice=False,
     )

@@ -27,24 +27,9 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...formatting import lima_today
+from ...labels import CITY_LABELS, WEEKDAY_CHOICES
 from ...services.ruc import is_valid_ruc
 
-CITY_LABELS = {"cusco": _l("Cusco"), "lima": _l("Lima")}
-KIND_LABELS = {
-    "hotel": _l("Hotel"),
-    "restaurant": _l("Restaurante"),
-    "cafe": _l("Café"),
-    "shop": _l("Tienda"),
-}
-WEEKDAY_LABELS = (
-    ("1", _l("Lunes")),
-    ("2", _l("Martes")),
-    ("3", _l("Miércoles")),
-    ("4", _l("Jueves")),
-    ("5", _l("Viernes")),
-    ("6", _l("Sábado")),
-    ("7", _l("Domingo")),
-)
 NOT_IN_LIST = _l("Elige una opción de la lista.")
 PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe solo números, por ejemplo 984123456."))
 
@@ -149,7 +134,7 @@ class NewAssociationForm(AssociationForm):
     )
     delivery_weekdays = CheckboxesField(
         _l("Días de entrega"),
-        choices=options(WEEKDAY_LABELS),
+        choices=options(WEEKDAY_CHOICES.items()),
         invalid_choice_message=_l("Elige días de la lista."),
         validators=[DataRequired(_l("Elige al menos un día de entrega."))],
     )
