@@ -23,6 +23,9 @@ from .formatting import lima_today, quantity
 if TYPE_CHECKING:
     from .models import Product
 
+# Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
+
 CITY_LABELS = {"cusco": _l("Cusco"), "lima": _l("Lima")}
 BUYER_KIND_LABELS = {
     "hotel": _l("Hotel"),

@@ -23,8 +23,8 @@ from ...models.payments import METHOD_ACCOUNT, METHOD_CARD
 from ...permissions import buyer_required, get_or_404
 from ...services import DomainError, order_payments, ordering
 from ...services.stock import InsufficientStock
-from ..auth.routes import safe_next
 from ..htmx import is_partial_request, render
+from ..redirects import safe_next
 from . import bp
 from .payments import redirect_to_checkout
 

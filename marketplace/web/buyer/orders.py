@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
@@ -20,7 +20,7 @@ from ...formatting import lima_date, lima_today, money
 from ...labels import order_status_label
 from ...models import Association, Order, Product
 from ...permissions import buyer_required, get_or_404, order_for_buyer
-from ...services import DomainError, ordering
+from ...services import DomainError, calendar, delivery, ordering
 from ...services import order_states as st
 from ..htmx import render
 from . import bp
@@ -188,10 +188,6 @@ class SampleForm(FlaskForm):
 @buyer_required
 def sample_request(product_id: int):
     """Ask for a free sample of a product that offers them."""
-    from datetime import date
-
-    from ...services import calendar, delivery
-
     product = get_or_404(Product, product_id)
     if not product.active:
         abort(404)
