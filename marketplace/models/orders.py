@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..services.order_states import PLACED, STATUSES
 from ..types import Quantity, UTCDateTime, utcnow
 from .accounts import Buyer, BuyerAddress, User
 from .catalog import Product
+from .order_status import PLACED, STATUSES
 from .producers import Association
 
 SOURCE_ONE_OFF = "one_off"  # placed from the cart

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ..formatting import lima_date, money, quantity
 from ..models import User
+from ..models import order_status as st
 from ..models.notifications import CHANNEL_EMAIL, CHANNEL_LOG, CHANNEL_SMS, Notification
 from ..types import utcnow
-from . import order_states as st
 
 log = logging.getLogger("qhatu.notifications")
 MAX_ATTEMPTS = 5

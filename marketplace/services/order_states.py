@@ -12,20 +12,27 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..models.order_status import (  # noqa: F401  (callers read the statuses from here too)
+    BUYER,
+    CANCELLED,
+    CONFIRMED,
+    DELIVERED,
+    DISPATCHED,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PLACED,
+    PROMOTER,
+    REJECTED,
+    STAFF,
+    STATUSES,
+    SYSTEM,
+    role_of,
+)
+from ..models.orders import Order, OrderEvent
 from ..types import utcnow
 from . import DomainError
+from .notifications import notify_transition
 
-PLACED = "placed"  # the buyer ordered; the stock is reserved
-CONFIRMED = "confirmed"  # the association accepted it and will prepare it
-DISPATCHED = "dispatched"  # on its way to the buyer
-DELIVERED = "delivered"  # received; delivered quantities (maybe fewer) are recorded
-CANCELLED = "cancelled"  # withdrawn by the buyer (before confirmation) or the association
-REJECTED = "rejected"  # refused by the association, with a reason
-STATUSES = (PLACED, CONFIRMED, DISPATCHED, DELIVERED, CANCELLED, REJECTED)
-OPEN_STATUSES = (PLACED, CONFIRMED, DISPATCHED)  # still holding stock, still to be served
-FINAL_STATUSES = (DELIVERED, CANCELLED, REJECTED)
-
-BUYER, PROMOTER, STAFF, SYSTEM = "buyer", "promoter", "staff", "system"
 _ASSOCIATION = frozenset({PROMOTER, STAFF, SYSTEM})
 
 # from status -> {to status: who may make the move}.
@@ -75,13 +82,6 @@ TONES = {  # badge colour per status
 }
 
 
-def role_of(actor) -> str:
-    """The part an actor plays here; None is a scheduled job."""
-    if actor is None:
-        return SYSTEM
-    return actor.role
-
-
 def can(order, to_status: str, actor) -> bool:
     """Whether `actor` may move `order` to `to_status` now (views use it to show buttons)."""
     return role_of(actor) in ALLOWED.get(order.status, {}).get(to_status, frozenset())
@@ -116,9 +116,6 @@ def transition(session: Session, order, to_status: str, actor, reason: str | Non
     The status is changed with a conditional UPDATE (`WHERE status = <seen>`), so two people
     acting on the same order at once cannot both succeed (for example cancel and confirm).
     """
-    from ..models.orders import Order, OrderEvent
-    from .notifications import notify_transition
-
     check(order, to_status, actor, reason)
     session.flush()  # pending changes to the order (delivered amounts) go first
     reason = (reason or "").strip() or None

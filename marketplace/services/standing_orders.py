@@ -64,6 +64,8 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..database import insert_rows
@@ -99,7 +101,7 @@ from ..models.standing_orders import (
     StandingOrderLine,
 )
 from ..types import utcnow
-from . import DomainError, agreements, delivery, order_payments, ordering
+from . import DomainError, agreements, delivery, order_payments, ordering, pricing
 from . import calendar as cal
 from . import order_states as ost
 from .notifications import buyer_users, enqueue, outbox_rows, promoters
@@ -372,9 +374,7 @@ class DeliveryLine:
 
     @property
     def line_total_cents(self) -> int:
-        from .pricing import line_total_cents
-
-        return line_total_cents(self.unit_price_cents, self.quantity)
+        return pricing.line_total_cents(self.unit_price_cents, self.quantity)
 
 
 @dataclass
@@ -908,10 +908,8 @@ def _insert_ignore(session: Session, model, rows: list[dict], keys: list[str]) -
     """INSERT ... ON CONFLICT DO NOTHING, in chunks (rows that exist already are left alone)."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgresql else sqlite_insert
     statement = insert(model.__table__).on_conflict_do_nothing(index_elements=keys)
     for chunk in _chunks(rows):
         session.execute(statement, chunk)
