@@ -28,7 +28,7 @@ from .models.agreements import ACTIVE, ENDED
 from .models.standing_orders import StandingOrder
 from .services import agreements as agreement_service
 from .services import delivery, ordering
-from .services import standing_orders as so
+from .services import standing as so
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import db
 from .services import agreements
-from .services import standing_orders as so
+from .services import standing as so
 from .services.ordering import begin_write
 from .types import utcnow
 

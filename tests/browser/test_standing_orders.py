@@ -13,7 +13,7 @@ from marketplace.formatting import LIMA, lima_today
 from marketplace.models import Order, StandingOrder
 from marketplace.seed import DEMO_PASSWORD
 from marketplace.seed_agreements import seed_agreements
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from marketplace.services.calendar import is_holiday
 from marketplace.standing_cli import run_placement
 

@@ -30,7 +30,7 @@ from ...models import Association, DeliveryRule, Product
 from ...models.standing_orders import SO_CANCELLED
 from ...permissions import buyer_required, standing_order_for_buyer
 from ...services import DomainError, agreements, calendar, ordering
-from ...services import standing_orders as so
+from ...services import standing as so
 from ...types import utcnow
 from ..htmx import is_partial_request, render
 from . import bp
