@@ -7,11 +7,14 @@ caller's transaction. Stock effects of a transition live in services.ordering.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..database import insert_rows
 from ..models.order_status import (  # noqa: F401  (callers read the statuses from here too)
     BUYER,
     CANCELLED,
@@ -110,6 +113,40 @@ def check(order, to_status: str, actor, reason: str | None = None) -> None:
         raise DomainError(_l("Indica el motivo."), field="reason")
 
 
+def event_values(
+    order_id: int,
+    from_status: str | None,
+    to_status: str,
+    actor=None,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """One event row: who moved the order from one status to another, when and why."""
+    return {
+        "order_id": order_id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor_id": actor.id if actor is not None else None,
+        "reason": reason,
+        "created_at": at or utcnow(),
+    }
+
+
+def record_event(
+    session: Session, order_id: int, from_status, to_status, actor=None, reason=None, at=None
+) -> OrderEvent:
+    """Write one event (an OrderEvent the caller may read back)."""
+    event = OrderEvent(**event_values(order_id, from_status, to_status, actor, reason, at))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_events(session: Session, rows: list[dict]) -> None:
+    """Write many events (rows from `event_values`) in one INSERT per few thousand."""
+    insert_rows(session, OrderEvent, rows)
+
+
 def transition(session: Session, order, to_status: str, actor, reason: str | None = None):
     """Move the order to `to_status`, record the event and queue the notifications.
 
@@ -140,15 +177,6 @@ def transition(session: Session, order, to_status: str, actor, reason: str | Non
     for key, value in values.items():
         # Keep the loaded object in step without marking it dirty.
         set_committed_value(order, key, value)
-    event = OrderEvent(
-        order_id=order.id,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=actor.id if actor is not None else None,
-        reason=reason,
-        created_at=now,
-    )
-    session.add(event)
-    session.flush()
+    event = record_event(session, order.id, from_status, to_status, actor, reason, now)
     notify_transition(session, order, from_status, to_status, actor, reason)
     return event

@@ -53,6 +53,7 @@ from . import DomainError, card_payments, delivery, invoicing, order_payments, p
 from . import calendar as cal
 from . import order_states as st
 from .notifications import notify_transition
+from .order_making import add_orders, new_order, order_line, record_placed
 from .stock import InsufficientStock, Shortage, move_stock
 
 log = logging.getLogger("qhatu.payments")
@@ -365,45 +366,6 @@ def _check_address(
     return address
 
 
-def _new_order(
-    buyer_id: int, association_id: int, actor: User | None, address: BuyerAddress, when: date
-) -> Order:
-    return Order(
-        buyer_id=buyer_id,
-        association_id=association_id,
-        placed_by_id=actor.id if actor is not None else None,
-        address_id=address.id,
-        delivery_label=address.label,
-        delivery_address=address.address,
-        delivery_city=address.city,
-        delivery_date=when,
-        status=st.PLACED,
-    )
-
-
-def _snapshot_line(product: Product, unit_price_cents: int, qty: Decimal, sample=False):
-    return OrderLine(
-        product_id=product.id,
-        product_name=product.name,
-        variety=product.variety,
-        unit=product.unit,
-        weight_per_unit_kg=product.weight_per_unit_kg,
-        unit_price_cents=unit_price_cents,
-        quantity=qty,
-        line_total_cents=pricing.line_total_cents(unit_price_cents, qty),
-        is_sample=sample,
-    )
-
-
-def _set_totals(order: Order) -> None:
-    t = pricing.totals(line.line_total_cents for line in order.lines)
-    order.subtotal_cents, order.igv_cents, order.total_cents = (
-        t.subtotal_cents,
-        t.igv_cents,
-        t.total_cents,
-    )
-
-
 def _reserve(session: Session, orders: list[Order], actor: User | None, reason: str) -> None:
     """Take the stock of every line, rows in product-id order; raise once with every shortage."""
     wanted = sorted(
@@ -428,16 +390,8 @@ def _reserve(session: Session, orders: list[Order], actor: User | None, reason: 
 
 
 def _record_placed(session: Session, orders: list[Order], actor: User | None) -> None:
-    for order in orders:
-        session.add(
-            OrderEvent(
-                order_id=order.id,
-                from_status=None,
-                to_status=st.PLACED,
-                actor_id=actor.id if actor is not None else None,
-            )
-        )
-    session.flush()
+    """Their PLACED events, and the messages a new order calls for."""
+    record_placed(session, orders, actor)
     for order in orders:
         notify_transition(session, order, None, st.PLACED, actor)
 
@@ -511,13 +465,20 @@ def checkout(
         except DomainError as error:
             errors[error.field] = str(error.message)
             continue
-        order = _new_order(actor.buyer_id, association_id, actor, address, when)
-        order.source = SOURCE_ONE_OFF
-        order.checkout_token = token
-        for product, qty in sorted(group, key=lambda pq: pq[0].id):
-            price = pricing.unit_price_for(session, actor.buyer_id, product, when)
-            order.lines.append(_snapshot_line(product, price, qty))
-        _set_totals(order)
+        lines = [
+            order_line(product, pricing.unit_price_for(session, actor.buyer_id, product, when), qty)
+            for product, qty in sorted(group, key=lambda pq: pq[0].id)
+        ]
+        order = new_order(
+            actor.buyer_id,
+            association_id,
+            actor,
+            address,
+            when,
+            lines,
+            source=SOURCE_ONE_OFF,
+            checkout_token=token,
+        )
         if order.subtotal_cents < association.min_order_cents:
             errors[group_field(association_id)] = str(
                 _l(
@@ -533,8 +494,7 @@ def checkout(
 
     try:
         with session.begin_nested():
-            session.add_all(orders)
-            session.flush()  # a token used already by this association fails here
+            add_orders(session, orders)  # a token used already by this association fails here
             _reserve(session, orders, actor, REASON_RESERVATION)
             _record_placed(session, orders, actor)
             order_payments.bill_checkout(session, actor.buyer_id, orders, payment_method, today)
@@ -638,14 +598,13 @@ def request_sample(
     when = delivery.check_delivery_date(
         session, product.association_id, address.city, delivery_date, "delivery_date", today
     )
-    order = _new_order(actor.buyer_id, product.association_id, actor, address, when)
-    order.source = SOURCE_SAMPLE
-    order.lines.append(_snapshot_line(product, 0, sample_quantity(product), sample=True))
-    _set_totals(order)
+    line = order_line(product, 0, sample_quantity(product), sample=True)
+    order = new_order(
+        actor.buyer_id, product.association_id, actor, address, when, [line], source=SOURCE_SAMPLE
+    )
     try:
         with session.begin_nested():
-            session.add(order)
-            session.flush()
+            add_orders(session, [order])
             _reserve(session, [order], actor, REASON_SAMPLE)
             _record_placed(session, [order], actor)
     except InsufficientStock:

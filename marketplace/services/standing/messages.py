@@ -12,19 +12,17 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ...database import insert_rows
 from ...formatting import lima_date, money, quantity
 from ...models import (
     Association,
     User,
 )
-from ...models.notifications import Notification
 from ...models.standing_orders import (
     StandingOrder,
 )
 from .. import calendar as cal
 from ..links import public_url
-from ..notifications import outbox_rows, promoters
+from ..notifications import enqueue_many, outbox_rows, promoters
 from .fair_share import Request
 
 
@@ -154,7 +152,7 @@ def notify_batch(session, association, day, requests, orders_by_occurrence, prod
         outbox += _promoter_summaries(
             session, association, day, live, orders_by_occurrence, products
         )
-    insert_rows(session, Notification, outbox)
+    enqueue_many(session, outbox)
 
 
 def _promoter_summaries(session, association, day, live, orders_by_occurrence, products):

@@ -23,12 +23,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
-from ...database import insert_rows
+from ...database import begin_write
 from ...models import (
     Association,
     Order,
-    OrderEvent,
-    OrderLine,
     Product,
 )
 from ...models.agreements import Agreement, AgreementPrice
@@ -45,8 +43,8 @@ from ...models.standing_orders import (
     StandingOrderLine,
 )
 from ...types import utcnow
-from .. import agreements, delivery, order_payments, ordering
-from .. import order_states as ost
+from .. import agreements, delivery, order_payments
+from ..order_making import insert_orders, new_order, order_line, record_placed
 from ..stock import reserve_many
 from .fair_share import STEPS, WHOLE_UNITS, Claim, Request, share_stock
 from .messages import notify_batch
@@ -78,31 +76,6 @@ class PlacementReport:
         )
 
 
-def _column_values(obj, table) -> dict:
-    return {c.key: getattr(obj, c.key) for c in table.columns if c.key != "id"}
-
-
-def _insert_orders(session: Session, association_id: int, orders: list) -> None:
-    """Write new orders and their lines in a few statements; give each order its id."""
-    if not orders:
-        return
-    insert_rows(session, Order, [_column_values(o, Order.__table__) for o in orders])
-    by_token = {o.checkout_token: o for o in orders}
-    for chunk in chunks(list(by_token)):
-        for order_id, token in session.execute(
-            sa.select(Order.id, Order.checkout_token).where(
-                Order.association_id == association_id, Order.checkout_token.in_(chunk)
-            )
-        ):
-            by_token[token].id = order_id
-    rows = []
-    for order in orders:
-        for line in order.lines:
-            line.order_id = order.id
-            rows.append(_column_values(line, OrderLine.__table__))
-    insert_rows(session, OrderLine, rows)
-
-
 def place_batch(
     session: Session,
     association_id: int,
@@ -120,9 +93,58 @@ def place_batch(
         return _place_batch(session, association_id, day, occurrence_ids, now or utcnow())
 
 
+@dataclass
+class Batch:
+    """One association's deliveries for one day, as the pipeline reads and fills it."""
+
+    association: Association
+    day: date
+    now: datetime
+    report: PlacementReport
+    occurrences: list[StandingOccurrence] = field(default_factory=list)
+    standing_orders: dict[int, StandingOrder] = field(default_factory=dict)
+    standing_lines: dict[int, list[StandingOrderLine]] = field(default_factory=dict)
+    overrides: dict[int, list[StandingOccurrenceLine]] = field(default_factory=dict)
+    products: dict[int, Product] = field(default_factory=dict)
+    agreed: dict[tuple[int, int], int] = field(default_factory=dict)  # (buyer, product): price
+    with_agreement: set[int] = field(default_factory=set)  # buyers
+    rules: dict = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)  # occurrence rows
+    orders: dict[int, Order] = field(default_factory=dict)  # by occurrence id
+
+    @property
+    def live(self) -> list[Request]:
+        return [r for r in self.requests if r.error is None]
+
+    def price(self, buyer_id: int, product: Product) -> int:
+        return self.agreed.get((buyer_id, product.id), product.price_cents)
+
+
 def _place_batch(session, association_id, day, occurrence_ids, now) -> PlacementReport:
+    """The pipeline: claim, load, check, share, build, write, reserve, record, tell, bill."""
     report = PlacementReport(batches=1)
-    ordering.begin_write(session)
+    begin_write(session)
+    token = _claim(session, day, occurrence_ids, now)
+    if token is None:
+        return report
+    batch = _load(session, association_id, day, now, token, report)
+    _check_requests(batch)
+    _share(batch)
+    _build_orders(batch)
+    orders = list(batch.orders.values())
+    insert_orders(session, association_id, orders)
+    _reserve(session, batch)
+    record_placed(session, orders, None, now)
+    _record_outcomes(session, batch)
+    notify_batch(session, batch.association, day, batch.requests, batch.orders, batch.products)
+    session.flush()
+    order_payments.bill_standing_orders(session, [o.id for o in orders], lima_date_of(now))
+    return report
+
+
+def _claim(session: Session, day: date, occurrence_ids: list[int], now: datetime) -> str | None:
+    """Stamp the rows not placed yet with a new claim token; None when none was left."""
     token = secrets.token_hex(16)
     claimed = 0
     for chunk in chunks(sorted(occurrence_ids)):
@@ -147,13 +169,18 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             ).rowcount
             or 0
         )
-    if not claimed:
-        return report
+    return token if claimed else None
+
+
+def _load(session, association_id, day, now, token, report) -> Batch:
+    """The claimed rows, their standing orders and lines, and the association's products
+    (locked in id order, stock read afresh): a fixed number of queries."""
     mine = StandingOccurrence.claim_token == token
-    occurrences = list(
+    batch = Batch(session.get(Association, association_id), day, now, report)
+    batch.occurrences = list(
         session.scalars(sa.select(StandingOccurrence).where(mine).order_by(StandingOccurrence.id))
     )
-    standing_orders = {
+    batch.standing_orders = {
         so.id: so
         for so in session.scalars(
             sa.select(StandingOrder)
@@ -162,7 +189,7 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             .options(joinedload(StandingOrder.address), joinedload(StandingOrder.buyer))
         )
     }
-    standing_lines: dict[int, list[StandingOrderLine]] = defaultdict(list)
+    batch.standing_lines = defaultdict(list)
     for line in session.scalars(
         sa.select(StandingOrderLine)
         .join(
@@ -172,16 +199,15 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
         .where(mine)
         .order_by(StandingOrderLine.id)
     ):
-        standing_lines[line.standing_order_id].append(line)
-    overrides: dict[int, list[StandingOccurrenceLine]] = defaultdict(list)
+        batch.standing_lines[line.standing_order_id].append(line)
+    batch.overrides = defaultdict(list)
     for line in session.scalars(
         sa.select(StandingOccurrenceLine)
         .join(StandingOccurrence, StandingOccurrence.id == StandingOccurrenceLine.occurrence_id)
         .where(mine)
     ):
-        overrides[line.occurrence_id].append(line)
-    # Lock the association's products in id order and read their stock afresh.
-    products = {
+        batch.overrides[line.occurrence_id].append(line)
+    batch.products = {
         p.id: p
         for p in session.scalars(
             sa.select(Product)
@@ -191,56 +217,58 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             .execution_options(populate_existing=True)
         )
     }
+    _load_agreements(session, batch, mine)
+    batch.rules = delivery.rules_for(session, [association_id])
+    return batch
+
+
+def _load_agreements(session: Session, batch: Batch, mine) -> None:
+    """The agreed prices in force that day, and which buyers have an agreement at all."""
+    association_id = batch.association.id
     buyer_ids = (
         sa.select(StandingOrder.buyer_id)
         .join(StandingOccurrence, StandingOccurrence.standing_order_id == StandingOrder.id)
         .where(mine)
     )
-    agreed = {
+    in_force = (
+        Agreement.buyer_id.in_(buyer_ids),
+        Agreement.association_id == association_id,
+        agreements.in_force(batch.day),
+    )
+    batch.agreed = {
         (b, p): c
         for b, p, c in session.execute(
             sa.select(Agreement.buyer_id, AgreementPrice.product_id, AgreementPrice.price_cents)
             .join(AgreementPrice.agreement)
-            .where(
-                Agreement.buyer_id.in_(buyer_ids),
-                Agreement.association_id == association_id,
-                agreements.in_force(day),
-            )
+            .where(*in_force)
             .order_by(Agreement.version)
         )
     }
-    with_agreement = set(
-        session.scalars(
-            sa.select(Agreement.buyer_id).where(
-                Agreement.buyer_id.in_(buyer_ids),
-                Agreement.association_id == association_id,
-                agreements.in_force(day),
-            )
-        )
-    )
-    rules = delivery.rules_for(session, [association_id])
-    association = session.get(Association, association_id)
+    batch.with_agreement = set(session.scalars(sa.select(Agreement.buyer_id).where(*in_force)))
 
-    requests: list[Request] = []
-    updates: list[dict] = []
-    for occurrence in occurrences:
-        so = standing_orders[occurrence.standing_order_id]
+
+def _check_requests(batch: Batch) -> None:
+    """What each delivery asks; skipped ones are done, ones that cannot go are failed."""
+    for occurrence in batch.occurrences:
+        so = batch.standing_orders[occurrence.standing_order_id]
         request = Request(
             occurrence,
             so,
-            effective_quantities(standing_lines[so.id], overrides[occurrence.id]),
-            0 if so.buyer_id in with_agreement else 1,
+            effective_quantities(batch.standing_lines[so.id], batch.overrides[occurrence.id]),
+            0 if so.buyer_id in batch.with_agreement else 1,
         )
         if occurrence.skipped or not request.quantities:
-            updates.append({"id": occurrence.id, "outcome": OUTCOME_SKIPPED, "last_error": None})
-            report.skipped += 1
+            batch.updates.append(
+                {"id": occurrence.id, "outcome": OUTCOME_SKIPPED, "last_error": None}
+            )
+            batch.report.skipped += 1
             continue
         if not so.address.active:
             request.error = str(_l("La dirección de entrega ya no está activa."))
-        elif (association_id, so.address.city) not in rules:
+        elif (batch.association.id, so.address.city) not in batch.rules:
             request.error = str(_l("La asociación ya no entrega en la ciudad de la dirección."))
         if request.error:
-            updates.append(
+            batch.updates.append(
                 {
                     "id": occurrence.id,
                     "placed_at": None,
@@ -250,13 +278,15 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
                     "last_error": request.error,
                 }
             )
-            report.failed += 1
-        requests.append(request)
-    live = [r for r in requests if r.error is None]
+            batch.report.failed += 1
+        batch.requests.append(request)
 
-    # The fair share, product by product, before any order exists.
+
+def _share(batch: Batch) -> None:
+    """The fair share, product by product, before any order exists."""
+    live = batch.live
     for product_id in sorted({pid for r in live for pid in r.quantities}):
-        product = products.get(product_id)
+        product = batch.products.get(product_id)
         claims = [
             Claim(
                 r.occurrence.id,
@@ -278,34 +308,42 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             if product_id in r.quantities:
                 r.granted[product_id] = shares[r.occurrence.id]
 
-    orders_by_occurrence = {}
-    for r in live:
-        so = r.standing_order
-        if not any(q > 0 for q in r.granted.values()):
-            continue
-        # Built like a checkout's order (ordering's own helpers), written below in bulk.
-        order = ordering._new_order(so.buyer_id, association_id, None, so.address, day)
-        order.source = SOURCE_STANDING
-        # One order per delivery, held by the database too: UNIQUE(checkout_token, association).
-        order.checkout_token = f"standing:{r.occurrence.id}"
-        order.notes = str(_l("Pedido fijo %(number)s", number=so.number))
-        order.created_at = order.updated_at = now
-        for product_id in sorted(r.granted):
-            qty = r.granted[product_id]
-            if qty <= 0:
-                continue
-            product = products[product_id]
-            price = agreed.get((so.buyer_id, product_id), product.price_cents)
-            line = ordering._snapshot_line(product, price, qty)
-            if qty < r.quantities[product_id]:
-                line.requested_quantity = r.quantities[product_id]
-            order.lines.append(line)
-        ordering._set_totals(order)
-        orders_by_occurrence[r.occurrence.id] = order
-    _insert_orders(session, association_id, list(orders_by_occurrence.values()))
 
+def _build_orders(batch: Batch) -> None:
+    """One order per delivery that got something, built as a checkout builds its orders."""
+    for r in batch.live:
+        so = r.standing_order
+        lines = [
+            order_line(
+                batch.products[product_id],
+                batch.price(so.buyer_id, batch.products[product_id]),
+                qty,
+                requested=r.quantities[product_id] if qty < r.quantities[product_id] else None,
+            )
+            for product_id, qty in sorted(r.granted.items())
+            if qty > 0
+        ]
+        if not lines:
+            continue
+        batch.orders[r.occurrence.id] = new_order(
+            so.buyer_id,
+            batch.association.id,
+            None,
+            so.address,
+            batch.day,
+            lines,
+            source=SOURCE_STANDING,
+            # One order per delivery, held by the database too: UNIQUE(checkout_token, association).
+            checkout_token=f"standing:{r.occurrence.id}",
+            notes=str(_l("Pedido fijo %(number)s", number=so.number)),
+            at=batch.now,
+        )
+
+
+def _reserve(session: Session, batch: Batch) -> None:
+    """The stock of every order, one conditional UPDATE per product, in product-id order."""
     by_product: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-    for order in orders_by_occurrence.values():
+    for order in batch.orders.values():
         for line in order.lines:
             by_product[line.product_id].append((line.quantity, order.id))
     for product_id in sorted(by_product):
@@ -314,44 +352,17 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
             product_id,
             by_product[product_id],
             REASON_RESERVATION,
-            note=f"Pedidos fijos del {day.isoformat()}",
+            note=f"Pedidos fijos del {batch.day.isoformat()}",
         )
-    insert_rows(
-        session,
-        OrderEvent,
-        [
-            {
-                "order_id": order.id,
-                "from_status": None,
-                "to_status": ost.PLACED,
-                "actor_id": None,
-                "reason": order.notes,
-                "created_at": now,
-            }
-            for order in orders_by_occurrence.values()
-        ],
-    )
 
+
+def _record_outcomes(session: Session, batch: Batch) -> None:
+    """Each delivery's outcome and order, what each line asked and got, the prices told."""
     new_lines, line_updates, price_updates = [], [], []
-    for r in live:
-        order = orders_by_occurrence.get(r.occurrence.id)
-        short = any(r.granted[pid] < q for pid, q in r.quantities.items())
-        outcome = OUTCOME_UNFILLED if order is None else OUTCOME_SHORT if short else OUTCOME_PLACED
-        if outcome == OUTCOME_PLACED:
-            report.placed += 1
-        else:
-            report.short += 1
-        if order is not None:
-            report.orders.append(order.id)
-        updates.append(
-            {
-                "id": r.occurrence.id,
-                "outcome": outcome,
-                "order_id": order.id if order is not None else None,
-                "last_error": None,
-            }
-        )
-        existing = {ol.product_id: ol for ol in overrides[r.occurrence.id]}
+    for r in batch.live:
+        order = batch.orders.get(r.occurrence.id)
+        _count(batch, r, order)
+        existing = {ol.product_id: ol for ol in batch.overrides[r.occurrence.id]}
         for product_id, asked in r.quantities.items():
             values = {"requested_quantity": asked, "placed_quantity": r.granted[product_id]}
             if product_id in existing:
@@ -360,15 +371,10 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
                 new_lines.append(
                     {"occurrence_id": r.occurrence.id, "product_id": product_id, **values}
                 )
-        for line in standing_lines[r.standing_order.id]:
-            if line.product_id in products and order is not None:
-                product = products[line.product_id]
-                price = agreed.get((r.standing_order.buyer_id, product.id), product.price_cents)
-                if line.last_notified_price_cents != price:
-                    price_updates.append({"id": line.id, "last_notified_price_cents": price})
-                    r.price_news.append((product, line.last_notified_price_cents, price))
-    if updates:
-        session.execute(sa.update(StandingOccurrence), updates)
+        if order is not None:
+            price_updates += _price_news(batch, r)
+    if batch.updates:
+        session.execute(sa.update(StandingOccurrence), batch.updates)
     if line_updates:
         session.execute(sa.update(StandingOccurrenceLine), line_updates)
     if new_lines:
@@ -377,9 +383,36 @@ def _place_batch(session, association_id, day, occurrence_ids, now) -> Placement
     if price_updates:
         session.execute(sa.update(StandingOrderLine), price_updates)
 
-    notify_batch(session, association, day, requests, orders_by_occurrence, products)
-    session.flush()
-    order_payments.bill_standing_orders(
-        session, [o.id for o in orders_by_occurrence.values()], lima_date_of(now)
+
+def _count(batch: Batch, r: Request, order: Order | None) -> None:
+    """The delivery's outcome on its row and in the report."""
+    short = any(r.granted[pid] < q for pid, q in r.quantities.items())
+    outcome = OUTCOME_UNFILLED if order is None else OUTCOME_SHORT if short else OUTCOME_PLACED
+    if outcome == OUTCOME_PLACED:
+        batch.report.placed += 1
+    else:
+        batch.report.short += 1
+    if order is not None:
+        batch.report.orders.append(order.id)
+    batch.updates.append(
+        {
+            "id": r.occurrence.id,
+            "outcome": outcome,
+            "order_id": order.id if order is not None else None,
+            "last_error": None,
+        }
     )
-    return report
+
+
+def _price_news(batch: Batch, r: Request) -> list[dict]:
+    """Prices that differ from the last ones the buyer saw: told in the placement message."""
+    updates = []
+    for line in batch.standing_lines[r.standing_order.id]:
+        product = batch.products.get(line.product_id)
+        if product is None:
+            continue
+        price = batch.price(r.standing_order.buyer_id, product)
+        if line.last_notified_price_cents != price:
+            updates.append({"id": line.id, "last_notified_price_cents": price})
+            r.price_news.append((product, line.last_notified_price_cents, price))
+    return updates
