@@ -54,6 +54,19 @@ def set_totals(order: Order) -> None:
     )
 
 
+def set_delivered(order: Order, delivered: dict[int, Decimal]) -> None:
+    """What reached the buyer (line id: quantity) and the amount now due, same rounding."""
+    for line in order.lines:
+        line.delivered_quantity = delivered[line.id]
+        line.delivered_total_cents = pricing.line_total_cents(
+            line.unit_price_cents, line.delivered_quantity
+        )
+    t = pricing.totals(line.delivered_total_cents for line in order.lines)
+    order.delivered_subtotal_cents = t.subtotal_cents
+    order.delivered_igv_cents = t.igv_cents
+    order.delivered_total_cents = t.total_cents
+
+
 def new_order(
     buyer_id: int,
     association_id: int,

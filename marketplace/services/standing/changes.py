@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from ...formatting import lima_date, lima_datetime, word_list
 from ...models import (
     Association,
-    BuyerAddress,
     DeliveryRule,
     Product,
     User,
@@ -47,13 +46,6 @@ def _own(actor: User, standing_order: StandingOrder) -> None:
     _require_buyer(actor)
     if standing_order.buyer_id != actor.buyer_id:
         raise DomainError(_l("Este pedido fijo no es de tu negocio."))
-
-
-def _address(session: Session, buyer_id: int, address_id: int | None) -> BuyerAddress:
-    address = session.get(BuyerAddress, address_id) if address_id else None
-    if address is None or address.buyer_id != buyer_id or not address.active:
-        raise DomainError(_l("Elige una de tus direcciones de entrega."), field="address_id")
-    return address
 
 
 def _rule(session: Session, association_id: int, city: str) -> DeliveryRule:
@@ -169,7 +161,7 @@ def create_standing_order(
     now = now or utcnow()
     if session.get(Association, association_id) is None:
         raise DomainError(_l("Elige una asociación."), field="association_id")
-    address = _address(session, actor.buyer_id, address_id)
+    address = ordering.check_address(session, actor.buyer_id, address_id, "address_id")
     rule = _rule(session, association_id, address.city)
     calendar = cal.load(session, [association_id])
     _check_schedule(schedule, rule, now, new_start=True, calendar=calendar)
@@ -221,7 +213,7 @@ def update_standing_order(
     now = now or utcnow()
     if standing_order.status == SO_CANCELLED:
         raise DomainError(_l("Este pedido fijo está cancelado."))
-    address = _address(session, actor.buyer_id, address_id)
+    address = ordering.check_address(session, actor.buyer_id, address_id, "address_id")
     rule = _rule(session, standing_order.association_id, address.city)
     _check_schedule(
         schedule,

@@ -37,6 +37,7 @@ def unit_of(product_or_unit) -> str:
 def _buyer_message(
     r: Request, order, association: Association, day: date, products, calendar=None
 ) -> tuple:
+    """Subject and body lines of what one delivery became, for the buyer's users."""
     so = r.standing_order
     when = lima_date(day, "full")
     if r.error:
@@ -47,22 +48,6 @@ def _buyer_message(
         )
         body = [subject, "", str(r.error), _("Revisa tu pedido fijo en Qhatu.")]
         return subject, body
-    if order is None:
-        subject = _(
-            "%(association)s no tiene stock para tu entrega del %(when)s",
-            association=association.name,
-            when=when,
-        )
-    elif any(r.granted[pid] < q for pid, q in r.quantities.items()):
-        subject = _(
-            "Pedido %(number)s: tu pedido fijo salió con faltantes para el %(when)s",
-            number=order.number,
-            when=when,
-        )
-    else:
-        subject = _(
-            "Pedido %(number)s: tu pedido fijo para el %(when)s", number=order.number, when=when
-        )
     body = [
         _(
             "Pedido fijo %(number)s · %(association)s",
@@ -80,13 +65,38 @@ def _buyer_message(
                 reason=calendar.closed_reason(association.id, scheduled),
             )
         )
-    body += [""]
+    body += ["", *_line_texts(r, products), ""]
+    if order is not None:
+        body.append(_("Total con IGV: %(total)s", total=money(order.total_cents)))
+    body.append(public_url("buyer.standing_order", standing_order_id=so.id))
+    return _placed_subject(r, order, association, when), body
+
+
+def _placed_subject(r: Request, order, association: Association, when: str) -> str:
+    if order is None:
+        return _(
+            "%(association)s no tiene stock para tu entrega del %(when)s",
+            association=association.name,
+            when=when,
+        )
+    if any(r.granted[pid] < q for pid, q in r.quantities.items()):
+        return _(
+            "Pedido %(number)s: tu pedido fijo salió con faltantes para el %(when)s",
+            number=order.number,
+            when=when,
+        )
+    return _("Pedido %(number)s: tu pedido fijo para el %(when)s", number=order.number, when=when)
+
+
+def _line_texts(r: Request, products) -> list[str]:
+    """What each line asked and got, then the prices that changed since the buyer last saw."""
+    texts = []
     for product_id, asked in r.quantities.items():
         product = products.get(product_id)
         name = product.name if product else str(product_id)
         got = r.granted[product_id]
         if got < asked:
-            body.append(
+            texts.append(
                 _(
                     "- %(name)s: pediste %(asked)s %(unit)s, hay %(got)s %(unit)s "
                     "(faltan %(short)s %(unit)s)",
@@ -98,10 +108,10 @@ def _buyer_message(
                 )
             )
         else:
-            body.append(f"- {name}: {quantity(got)} {unit_of(product)}")
+            texts.append(f"- {name}: {quantity(got)} {unit_of(product)}")
     for product, before, after in r.price_news:
         if before is not None:
-            body.append(
+            texts.append(
                 _(
                     "Precio de %(name)s: antes %(before)s, ahora %(after)s por %(unit)s.",
                     name=product.name,
@@ -110,11 +120,7 @@ def _buyer_message(
                     unit=product.unit,
                 )
             )
-    body.append("")
-    if order is not None:
-        body.append(_("Total con IGV: %(total)s", total=money(order.total_cents)))
-    body.append(public_url("buyer.standing_order", standing_order_id=so.id))
-    return subject, body
+    return texts
 
 
 def notify_batch(session, association, day, requests, orders_by_occurrence, products) -> None:

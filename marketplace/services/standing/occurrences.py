@@ -237,31 +237,7 @@ def _deliveries(session, standing_order, planned: list[Planned], now) -> list[De
     products = {
         p.id: p for p in session.scalars(sa.select(Product).where(Product.id.in_(product_ids)))
     }
-    # The pair's active agreements with their prices in one query; each day picks its own.
-    active = list(
-        session.scalars(
-            sa.select(Agreement)
-            .where(
-                Agreement.buyer_id == standing_order.buyer_id,
-                Agreement.association_id == standing_order.association_id,
-                Agreement.status == AGREEMENT_ACTIVE,
-            )
-            .options(selectinload(Agreement.prices))
-            .order_by(Agreement.version)
-        )
-    )
-    agreed_by_day = {}
-    for day in {p.shown for p in planned}:
-        prices = {}
-        for agreement in active:  # later versions win where two overlap
-            if agreement.in_force_on(day):
-                prices.update(
-                    {
-                        (standing_order.buyer_id, p.product_id): p.price_cents
-                        for p in agreement.prices
-                    }
-                )
-        agreed_by_day[day] = prices
+    agreed_by_day = _agreed_by_day(session, standing_order, {p.shown for p in planned})
     standing = {line.product_id: line.quantity for line in standing_order.lines}
     result = []
     for p in planned:
@@ -299,6 +275,36 @@ def _deliveries(session, standing_order, planned: list[Planned], now) -> list[De
             )
         )
     return result
+
+
+def _agreed_by_day(session: Session, standing_order, days) -> dict[date, dict]:
+    """Day: {(buyer, product): agreed price}. The pair's active agreements with their prices
+    in one query; each day picks its own, later versions winning where two overlap."""
+    active = list(
+        session.scalars(
+            sa.select(Agreement)
+            .where(
+                Agreement.buyer_id == standing_order.buyer_id,
+                Agreement.association_id == standing_order.association_id,
+                Agreement.status == AGREEMENT_ACTIVE,
+            )
+            .options(selectinload(Agreement.prices))
+            .order_by(Agreement.version)
+        )
+    )
+    agreed_by_day = {}
+    for day in days:
+        prices = {}
+        for agreement in active:
+            if agreement.in_force_on(day):
+                prices.update(
+                    {
+                        (standing_order.buyer_id, p.product_id): p.price_cents
+                        for p in agreement.prices
+                    }
+                )
+        agreed_by_day[day] = prices
+    return agreed_by_day
 
 
 def past_deliveries(

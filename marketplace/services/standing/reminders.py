@@ -185,23 +185,7 @@ def notify_price_changes(session: Session, now: datetime | None = None) -> int:
     """Tell buyers, before the next cut-off, of a price that differs from the one they last
     saw; once per change (the line remembers what it told). Returns how many were told."""
     now = now or utcnow()
-    first_open: dict[int, tuple[StandingOrder, date]] = {}
-    skipped = {
-        (o.standing_order_id, o.delivery_date)
-        for o in session.scalars(
-            sa.select(StandingOccurrence).where(
-                StandingOccurrence.skipped.is_(True),
-                StandingOccurrence.delivery_date >= lima_date_of(now),
-            )
-        )
-    }
-    for so, planned in _next_deliveries(session, now, 7 * DEMAND_WEEKS):
-        if so.status != SO_ACTIVE and so.paused_until is None:
-            continue
-        if planned.dropped:
-            continue
-        if so.id not in first_open and (so.id, planned.day) not in skipped:
-            first_open[so.id] = (so, planned.when)
+    first_open = _first_open_deliveries(session, now)
     if not first_open:
         return 0
     lines_by_so: dict[int, list[StandingOrderLine]] = defaultdict(list)
@@ -219,55 +203,86 @@ def notify_price_changes(session: Session, now: datetime | None = None) -> int:
     for (association_id, day), sos in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         agreed = agreements.agreed_prices(session, [so.buyer_id for so in sos], association_id, day)
         for so in sos:
-            changes = []
-            for line in lines_by_so[so.id]:
-                price = agreed.get((so.buyer_id, line.product_id), line.product.price_cents)
-                before = line.last_notified_price_cents
-                if before == price:
-                    continue
-                changed = session.execute(
-                    sa.update(StandingOrderLine)
-                    .where(
-                        StandingOrderLine.id == line.id,
-                        StandingOrderLine.last_notified_price_cents.is_(None)
-                        if before is None
-                        else StandingOrderLine.last_notified_price_cents == before,
-                    )
-                    .values(last_notified_price_cents=price)
-                    .returning(StandingOrderLine.id),
-                    execution_options={"synchronize_session": False},
-                ).scalar_one_or_none()
-                if changed is not None and before is not None:
-                    changes.append((line.product, before, price))
-            if not changes:
-                continue
-            told += 1
-            link = public_url("buyer.standing_order", standing_order_id=so.id)
-            for user in buyer_users(session, so.buyer_id):
-                with force_locale(locale_of(user)):
-                    subject = _("Cambio de precio en tu pedido fijo %(number)s", number=so.number)
-                    body = [
-                        _(
-                            "Desde la entrega del %(when)s tu pedido fijo %(number)s "
-                            "se pedirá a estos precios (antes de IGV):",
-                            when=lima_date(day, "full"),
-                            number=so.number,
-                        ),
-                        "",
-                    ]
-                    for product, before, after in changes:
-                        body.append(
-                            _(
-                                "- %(name)s: antes %(before)s, ahora %(after)s por %(unit)s",
-                                name=product.name,
-                                before=money(before),
-                                after=money(after),
-                                unit=product.unit,
-                            )
-                        )
-                    body += ["", _("Si quieres cambiar algo, hazlo antes del cierre:"), link]
-                    enqueue(
-                        session, user, "standing_price", str(subject), "\n".join(map(str, body))
-                    )
+            changes = _take_price_changes(session, so, lines_by_so[so.id], agreed)
+            if changes:
+                told += 1
+                _tell_price_changes(session, so, day, changes)
     session.flush()
     return told
+
+
+def _first_open_deliveries(session: Session, now: datetime) -> dict[int, tuple]:
+    """Standing order id: (standing order, day) of its next delivery still open to changes,
+    not skipped nor dropped; for active standing orders and pauses that end by themselves."""
+    first_open: dict[int, tuple[StandingOrder, date]] = {}
+    skipped = {
+        (o.standing_order_id, o.delivery_date)
+        for o in session.scalars(
+            sa.select(StandingOccurrence).where(
+                StandingOccurrence.skipped.is_(True),
+                StandingOccurrence.delivery_date >= lima_date_of(now),
+            )
+        )
+    }
+    for so, planned in _next_deliveries(session, now, 7 * DEMAND_WEEKS):
+        if so.status != SO_ACTIVE and so.paused_until is None:
+            continue
+        if planned.dropped:
+            continue
+        if so.id not in first_open and (so.id, planned.day) not in skipped:
+            first_open[so.id] = (so, planned.when)
+    return first_open
+
+
+def _take_price_changes(session: Session, so, lines, agreed) -> list[tuple]:
+    """(product, before, after) of the lines whose price changed, each remembered at once
+    with a conditional UPDATE so two runs never tell the same change twice."""
+    changes = []
+    for line in lines:
+        price = agreed.get((so.buyer_id, line.product_id), line.product.price_cents)
+        before = line.last_notified_price_cents
+        if before == price:
+            continue
+        changed = session.execute(
+            sa.update(StandingOrderLine)
+            .where(
+                StandingOrderLine.id == line.id,
+                StandingOrderLine.last_notified_price_cents.is_(None)
+                if before is None
+                else StandingOrderLine.last_notified_price_cents == before,
+            )
+            .values(last_notified_price_cents=price)
+            .returning(StandingOrderLine.id),
+            execution_options={"synchronize_session": False},
+        ).scalar_one_or_none()
+        if changed is not None and before is not None:
+            changes.append((line.product, before, price))
+    return changes
+
+
+def _tell_price_changes(session: Session, so, day: date, changes: list[tuple]) -> None:
+    link = public_url("buyer.standing_order", standing_order_id=so.id)
+    for user in buyer_users(session, so.buyer_id):
+        with force_locale(locale_of(user)):
+            subject = _("Cambio de precio en tu pedido fijo %(number)s", number=so.number)
+            body = [
+                _(
+                    "Desde la entrega del %(when)s tu pedido fijo %(number)s "
+                    "se pedirá a estos precios (antes de IGV):",
+                    when=lima_date(day, "full"),
+                    number=so.number,
+                ),
+                "",
+            ]
+            for product, before, after in changes:
+                body.append(
+                    _(
+                        "- %(name)s: antes %(before)s, ahora %(after)s por %(unit)s",
+                        name=product.name,
+                        before=money(before),
+                        after=money(after),
+                        unit=product.unit,
+                    )
+                )
+            body += ["", _("Si quieres cambiar algo, hazlo antes del cierre:"), link]
+            enqueue(session, user, "standing_price", str(subject), "\n".join(map(str, body)))
