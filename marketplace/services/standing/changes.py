@@ -11,12 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ...formatting import lima_date, lima_datetime, word_list
-from ...models import (
-    Association,
-    DeliveryRule,
-    Product,
-    User,
-)
+from ...models import Association, DeliveryRule, Product, User
 from ...models.agreements import ACTIVE as AGREEMENT_ACTIVE
 from ...models.agreements import Agreement
 from ...models.standing_orders import (

@@ -11,9 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ...models import (
-    Product,
-)
+from ...models import Product
 from ...models.standing_orders import (
     SO_ACTIVE,
     SO_PAUSED,

@@ -10,12 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from ...models.standing_orders import (
-    SO_ACTIVE,
-    SO_PAUSED,
-    StandingOccurrence,
-    StandingOrder,
-)
+from ...models.standing_orders import SO_ACTIVE, SO_PAUSED, StandingOccurrence, StandingOrder
 from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery

@@ -16,18 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from ...models import (
-    Product,
-)
-from ...models.standing_orders import (
-    StandingOccurrence,
-    StandingOrder,
-)
+from ...models import Product
+from ...models.standing_orders import StandingOccurrence, StandingOrder
 
 STEPS = {"kg": Decimal("0.1"), "piece": Decimal("1"), "sack50": Decimal("1")}
-
-
-WHOLE_UNITS = ("piece", "sack50")
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...formatting import lima_date, money, quantity
-from ...models import (
-    Association,
-    User,
-)
-from ...models.standing_orders import (
-    StandingOrder,
-)
+from ...models import Association, User
+from ...models.standing_orders import StandingOrder
 from .. import calendar as cal
 from ..links import public_url
 from ..notifications import enqueue_many, outbox_rows, promoters

@@ -14,9 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ...models import (
-    Product,
-)
+from ...models import Product
 from ...models.agreements import ACTIVE as AGREEMENT_ACTIVE
 from ...models.agreements import Agreement
 from ...models.standing_orders import (

@@ -7,11 +7,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ...models.standing_orders import (
-    SO_CANCELLED,
-    StandingOrder,
-    StandingOrderLine,
-)
+from ...models.standing_orders import SO_CANCELLED, StandingOrder, StandingOrderLine
 from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery

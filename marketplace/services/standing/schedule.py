@@ -36,13 +36,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from ...formatting import LIMA, word_list
-from ...models.standing_orders import (
-    MONTHLY,
-    SO_ACTIVE,
-    SO_CANCELLED,
-    SO_PAUSED,
-    StandingOrder,
-)
+from ...models.standing_orders import MONTHLY, SO_ACTIVE, SO_CANCELLED, SO_PAUSED, StandingOrder
 from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery
