@@ -19,10 +19,10 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from .database import begin_write
 from .extensions import db
 from .services import agreements
-from .services import standing_orders as so
-from .services.ordering import begin_write
+from .services import standing as so
 from .types import utcnow
 
 log = logging.getLogger("qhatu.standing_orders")

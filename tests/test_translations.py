@@ -57,7 +57,7 @@ PROMOTER_SOURCES = [
     "marketplace/services/ordering.py",  # refused order actions
     "marketplace/services/notifications.py",  # new-order email and SMS, in the user's language
     "marketplace/services/agreements.py",  # agreement statuses and events
-    "marketplace/services/standing_orders.py",  # schedules, demand ahead, shortage notices
+    "marketplace/services/standing/*.py",  # schedules, demand ahead, shortage notices
     "marketplace/services/calendar.py",  # closures: errors at their fields
     "marketplace/web/closures.py",  # the closures form and messages
     "templates/closures/*.html",  # the closures list and form (promoter and staff)

@@ -26,9 +26,9 @@ from ..formatting import LIMA, lima_today
 from ..models import Agreement, AgreementEvent, AgreementPrice, Association, Product, User
 from ..models.agreements import ACTIVE, ENDED
 from ..models.standing_orders import StandingOrder
+from ..services import accounts, delivery
 from ..services import agreements as agreement_service
-from ..services import delivery, ordering
-from ..services import standing_orders as so
+from ..services import standing as so
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ def _standing_order(session, spec, buyer_user, association, agreement, products)
     )
     if exists is not None:
         return f"found a standing order of {buyer_user.buyer.trade_name}"
-    address = ordering.active_addresses(session, buyer_user.buyer_id)[0]
+    address = accounts.active_addresses(session, buyer_user.buyer_id)[0]
     rules = delivery.rules_for(session, [association.id])
     lead = so.lead_days_for(rules, association.id, address.city)
     start = so.earliest_start(lead)

@@ -9,11 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..services.order_states import PLACED, STATUSES
 from ..types import Quantity, UTCDateTime, utcnow
 from .accounts import Buyer, BuyerAddress, User
 from .catalog import Product
+from .order_status import PLACED, STATUSES
 from .producers import Association
+
+
+def order_number(order_id: int) -> str:
+    """The reference people read out on the phone: Q-00123."""
+    return f"Q-{order_id:05d}"
+
 
 SOURCE_ONE_OFF = "one_off"  # placed from the cart
 SOURCE_STANDING = "standing"  # placed by the standing-order job
@@ -99,7 +105,7 @@ class Order(db.Model):
     @property
     def number(self) -> str:
         """The reference people read out on the phone."""
-        return f"Q-{self.id:05d}"
+        return order_number(self.id)
 
     @property
     def amount_due_cents(self) -> int:

@@ -18,11 +18,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ..database import insert_rows
 from ..formatting import lima_date, money, quantity
 from ..models import User
+from ..models import order_status as st
 from ..models.notifications import CHANNEL_EMAIL, CHANNEL_LOG, CHANNEL_SMS, Notification
 from ..types import utcnow
-from . import order_states as st
 
 log = logging.getLogger("qhatu.notifications")
 MAX_ATTEMPTS = 5
@@ -68,7 +69,7 @@ def enqueue(
 
 
 def outbox_rows(user, kind, subject, body, *, order_id=None, sms=False) -> list[dict]:
-    """The rows `enqueue` would add, as plain rows for `database.insert_rows` (batches)."""
+    """The rows `enqueue` adds, as plain rows for `enqueue_many` (batches)."""
     now = utcnow()
     base = {
         "recipient_id": user.id,
@@ -94,6 +95,11 @@ def outbox_rows(user, kind, subject, body, *, order_id=None, sms=False) -> list[
             {**base, "email": None, "phone": user.phone, "channel": CHANNEL_SMS, "body": subject}
         )
     return rows
+
+
+def enqueue_many(session: Session, rows: list[dict]) -> None:
+    """Queue many messages at once (rows from `outbox_rows`), one INSERT per few thousand."""
+    insert_rows(session, Notification, rows)
 
 
 def recipients_for(session: Session, order, to_status: str, actor) -> tuple[list[User], bool]:

@@ -63,6 +63,7 @@ from ..models.payments import (
 from ..types import utcnow
 from . import DomainError, card_payments, credit
 from . import order_states as st
+from .links import public_url
 from .notifications import buyer_users, enqueue, outbox_rows
 
 log = logging.getLogger("qhatu.payments")
@@ -335,8 +336,6 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
     The buyers' users and the promoters are read in one query each and the messages written
     in one INSERT, however many orders.
     """
-    from .standing_orders import public_url
-
     if not held:
         return
     users = _active_users(session, User.buyer_id, {o.buyer_id for o, _r, _t in held})

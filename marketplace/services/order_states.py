@@ -7,25 +7,35 @@ caller's transaction. Stock effects of a transition live in services.ordering.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..database import insert_rows
+from ..models.order_status import (  # noqa: F401  (callers read the statuses from here too)
+    BUYER,
+    CANCELLED,
+    CONFIRMED,
+    DELIVERED,
+    DISPATCHED,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PLACED,
+    PROMOTER,
+    REJECTED,
+    STAFF,
+    STATUSES,
+    SYSTEM,
+    role_of,
+)
+from ..models.orders import Order, OrderEvent
 from ..types import utcnow
 from . import DomainError
+from .notifications import notify_transition
 
-PLACED = "placed"  # the buyer ordered; the stock is reserved
-CONFIRMED = "confirmed"  # the association accepted it and will prepare it
-DISPATCHED = "dispatched"  # on its way to the buyer
-DELIVERED = "delivered"  # received; delivered quantities (maybe fewer) are recorded
-CANCELLED = "cancelled"  # withdrawn by the buyer (before confirmation) or the association
-REJECTED = "rejected"  # refused by the association, with a reason
-STATUSES = (PLACED, CONFIRMED, DISPATCHED, DELIVERED, CANCELLED, REJECTED)
-OPEN_STATUSES = (PLACED, CONFIRMED, DISPATCHED)  # still holding stock, still to be served
-FINAL_STATUSES = (DELIVERED, CANCELLED, REJECTED)
-
-BUYER, PROMOTER, STAFF, SYSTEM = "buyer", "promoter", "staff", "system"
 _ASSOCIATION = frozenset({PROMOTER, STAFF, SYSTEM})
 
 # from status -> {to status: who may make the move}.
@@ -75,13 +85,6 @@ TONES = {  # badge colour per status
 }
 
 
-def role_of(actor) -> str:
-    """The part an actor plays here; None is a scheduled job."""
-    if actor is None:
-        return SYSTEM
-    return actor.role
-
-
 def can(order, to_status: str, actor) -> bool:
     """Whether `actor` may move `order` to `to_status` now (views use it to show buttons)."""
     return role_of(actor) in ALLOWED.get(order.status, {}).get(to_status, frozenset())
@@ -110,15 +113,46 @@ def check(order, to_status: str, actor, reason: str | None = None) -> None:
         raise DomainError(_l("Indica el motivo."), field="reason")
 
 
+def event_values(
+    order_id: int,
+    from_status: str | None,
+    to_status: str,
+    actor=None,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """One event row: who moved the order from one status to another, when and why."""
+    return {
+        "order_id": order_id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor_id": actor.id if actor is not None else None,
+        "reason": reason,
+        "created_at": at or utcnow(),
+    }
+
+
+def record_event(
+    session: Session, order_id: int, from_status, to_status, actor=None, reason=None, at=None
+) -> OrderEvent:
+    """Write one event (an OrderEvent the caller may read back)."""
+    event = OrderEvent(**event_values(order_id, from_status, to_status, actor, reason, at))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_events(session: Session, rows: list[dict]) -> None:
+    """Write many events (rows from `event_values`) in one INSERT per few thousand."""
+    insert_rows(session, OrderEvent, rows)
+
+
 def transition(session: Session, order, to_status: str, actor, reason: str | None = None):
     """Move the order to `to_status`, record the event and queue the notifications.
 
     The status is changed with a conditional UPDATE (`WHERE status = <seen>`), so two people
     acting on the same order at once cannot both succeed (for example cancel and confirm).
     """
-    from ..models.orders import Order, OrderEvent
-    from .notifications import notify_transition
-
     check(order, to_status, actor, reason)
     session.flush()  # pending changes to the order (delivered amounts) go first
     reason = (reason or "").strip() or None
@@ -143,15 +177,6 @@ def transition(session: Session, order, to_status: str, actor, reason: str | Non
     for key, value in values.items():
         # Keep the loaded object in step without marking it dirty.
         set_committed_value(order, key, value)
-    event = OrderEvent(
-        order_id=order.id,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=actor.id if actor is not None else None,
-        reason=reason,
-        created_at=now,
-    )
-    session.add(event)
-    session.flush()
+    event = record_event(session, order.id, from_status, to_status, actor, reason, now)
     notify_transition(session, order, from_status, to_status, actor, reason)
     return event

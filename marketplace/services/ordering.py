@@ -49,11 +49,12 @@ from ..models.catalog import (
 )
 from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
 from ..types import utcnow
-from . import DomainError, card_payments, delivery, invoicing, order_payments, pricing
+from . import DomainError, accounts, card_payments, delivery, invoicing, order_payments, pricing
 from . import calendar as cal
 from . import order_states as st
 from .notifications import notify_transition
-from .stock import InsufficientStock, Shortage, move_stock
+from .order_making import add_orders, new_order, order_line, record_placed, set_delivered
+from .stock import InsufficientStock, Shortage, move_many
 
 log = logging.getLogger("qhatu.payments")
 WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
@@ -139,15 +140,21 @@ def _orderable_product(session: Session, product_id: int) -> Product:
     return product
 
 
+def _cart_item(session: Session, cart: Cart | None, product_id: int) -> CartItem | None:
+    if cart is None:
+        return None
+    return session.scalar(
+        sa.select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+    )
+
+
 def add_to_cart(session: Session, actor: User, product_id: int, raw_quantity) -> CartItem:
     """Put a quantity of a product in the cart (adding to what is already there)."""
     _require_buyer(actor)
     product = _orderable_product(session, product_id)
     qty = clean_quantity(raw_quantity, product.unit)
     cart = get_cart(session, actor, create=True)
-    item = session.scalar(
-        sa.select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
-    )
+    item = _cart_item(session, cart, product_id)
     total = qty + (item.quantity if item else 0)
     if total > product.stock_on_hand:
         raise DomainError(
@@ -172,15 +179,7 @@ def set_cart_quantity(session: Session, actor: User, product_id: int, raw_quanti
     """Change the quantity of a product in the cart; zero takes it out."""
     _require_buyer(actor)
     cart = get_cart(session, actor)
-    item = (
-        session.scalar(
-            sa.select(CartItem).where(
-                CartItem.cart_id == cart.id, CartItem.product_id == product_id
-            )
-        )
-        if cart
-        else None
-    )
+    item = _cart_item(session, cart, product_id)
     if item is None:
         raise DomainError(_l("Ese producto no está en tu carrito."), field="quantity")
     qty = clean_quantity(raw_quantity, item.product.unit, allow_zero=True)
@@ -251,16 +250,6 @@ class CartView:
         return sum(g.totals.total_cents for g in self.groups)
 
 
-def active_addresses(session: Session, buyer_id: int) -> list[BuyerAddress]:
-    return list(
-        session.scalars(
-            sa.select(BuyerAddress)
-            .where(BuyerAddress.buyer_id == buyer_id, BuyerAddress.active.is_(True))
-            .order_by(BuyerAddress.id)
-        )
-    )
-
-
 def cart_view(session: Session, actor: User, today: date | None = None) -> CartView:
     """The cart grouped per association with prices, IGV, minimums and delivery dates.
 
@@ -268,7 +257,7 @@ def cart_view(session: Session, actor: User, today: date | None = None) -> CartV
     """
     _require_buyer(actor)
     cart = get_cart(session, actor)
-    addresses = active_addresses(session, actor.buyer_id)
+    addresses = accounts.active_addresses(session, actor.buyer_id)
     if cart is None:
         return CartView(None, [], addresses, cart_fingerprint([]))
     items = list(
@@ -356,7 +345,7 @@ def orders_for_token(session: Session, buyer_id: int, token: str) -> list[Order]
     )
 
 
-def _check_address(
+def check_address(
     session: Session, buyer_id: int, address_id: int | None, field: str
 ) -> BuyerAddress:
     address = session.get(BuyerAddress, address_id) if address_id else None
@@ -365,79 +354,19 @@ def _check_address(
     return address
 
 
-def _new_order(
-    buyer_id: int, association_id: int, actor: User | None, address: BuyerAddress, when: date
-) -> Order:
-    return Order(
-        buyer_id=buyer_id,
-        association_id=association_id,
-        placed_by_id=actor.id if actor is not None else None,
-        address_id=address.id,
-        delivery_label=address.label,
-        delivery_address=address.address,
-        delivery_city=address.city,
-        delivery_date=when,
-        status=st.PLACED,
-    )
-
-
-def _snapshot_line(product: Product, unit_price_cents: int, qty: Decimal, sample=False):
-    return OrderLine(
-        product_id=product.id,
-        product_name=product.name,
-        variety=product.variety,
-        unit=product.unit,
-        weight_per_unit_kg=product.weight_per_unit_kg,
-        unit_price_cents=unit_price_cents,
-        quantity=qty,
-        line_total_cents=pricing.line_total_cents(unit_price_cents, qty),
-        is_sample=sample,
-    )
-
-
-def _set_totals(order: Order) -> None:
-    t = pricing.totals(line.line_total_cents for line in order.lines)
-    order.subtotal_cents, order.igv_cents, order.total_cents = (
-        t.subtotal_cents,
-        t.igv_cents,
-        t.total_cents,
-    )
+def _actor_id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
 
 
 def _reserve(session: Session, orders: list[Order], actor: User | None, reason: str) -> None:
     """Take the stock of every line, rows in product-id order; raise once with every shortage."""
-    wanted = sorted(
-        ((line.product_id, line.quantity, order.id) for order in orders for line in order.lines),
-        key=lambda t: t[0],
-    )
-    shortages: list[Shortage] = []
-    for product_id, qty, order_id in wanted:
-        try:
-            move_stock(
-                session,
-                product_id,
-                -qty,
-                reason,
-                actor_id=actor.id if actor is not None else None,
-                order_id=order_id,
-            )
-        except InsufficientStock as error:
-            shortages.extend(error.shortages)
-    if shortages:
-        raise InsufficientStock(shortages)
+    moves = [(ln.product_id, -ln.quantity, o.id, None) for o in orders for ln in o.lines]
+    move_many(session, moves, reason, actor_id=_actor_id(actor))
 
 
 def _record_placed(session: Session, orders: list[Order], actor: User | None) -> None:
-    for order in orders:
-        session.add(
-            OrderEvent(
-                order_id=order.id,
-                from_status=None,
-                to_status=st.PLACED,
-                actor_id=actor.id if actor is not None else None,
-            )
-        )
-    session.flush()
+    """Their PLACED events, and the messages a new order calls for."""
+    record_placed(session, orders, actor)
     for order in orders:
         notify_transition(session, order, None, st.PLACED, actor)
 
@@ -467,7 +396,31 @@ def checkout(
     existing = orders_for_token(session, actor.buyer_id, token)
     if existing:
         return existing
-    lines = list(lines)
+    grouped = _lines_by_association(session, list(lines))
+    orders = _checkout_orders(session, actor, grouped, choices, token, today)
+    try:
+        with session.begin_nested():
+            add_orders(session, orders)  # a token used already by this association fails here
+            _reserve(session, orders, actor, REASON_RESERVATION)
+            _record_placed(session, orders, actor)
+            order_payments.bill_checkout(session, actor.buyer_id, orders, payment_method, today)
+    except IntegrityError:
+        # The same checkout was placed by a concurrent request that committed first.
+        existing = orders_for_token(session, actor.buyer_id, token)
+        if not existing:
+            raise DomainError(_l("No se pudo registrar el pedido; inténtalo de nuevo.")) from None
+        return existing
+    except InsufficientStock:
+        for product, _qty in (pq for group in grouped.values() for pq in group):
+            session.expire(product, ["stock_on_hand"])
+        raise
+    return orders
+
+
+def _lines_by_association(
+    session: Session, lines: list[LineRequest]
+) -> dict[int, list[tuple[Product, Decimal]]]:
+    """The products asked for (on sale) with checked quantities, per association."""
     if not lines:
         raise DomainError(_l("Tu carrito está vacío."))
     products = {
@@ -479,7 +432,6 @@ def checkout(
         )
     }
     grouped: dict[int, list[tuple[Product, Decimal]]] = defaultdict(list)
-    errors: dict[str, str] = {}
     for line in lines:
         product = products.get(line.product_id)
         if product is None or not product.active:
@@ -487,68 +439,64 @@ def checkout(
         grouped[product.association_id].append(
             (product, clean_quantity(line.quantity, product.unit))
         )
+    return grouped
 
+
+def _checkout_orders(session, actor, grouped, choices, token, today) -> list[Order]:
+    """One order per association, priced for its day; InvalidFields names every bad field."""
     orders: list[Order] = []
+    errors: dict[str, str] = {}
     for association_id, group in sorted(grouped.items()):
-        association = group[0][0].association
         choice = choices.get(association_id) or DeliveryChoice(None, None)
         try:
-            address = _check_address(
-                session, actor.buyer_id, choice.address_id, address_field(association_id)
-            )
+            order = _checkout_order(session, actor, association_id, group, choice, token, today)
         except DomainError as error:
             errors[error.field] = str(error.message)
-            continue
-        try:
-            when = delivery.check_delivery_date(
-                session,
-                association_id,
-                address.city,
-                choice.delivery_date,
-                field=date_field(association_id),
-                today=today,
-            )
-        except DomainError as error:
-            errors[error.field] = str(error.message)
-            continue
-        order = _new_order(actor.buyer_id, association_id, actor, address, when)
-        order.source = SOURCE_ONE_OFF
-        order.checkout_token = token
-        for product, qty in sorted(group, key=lambda pq: pq[0].id):
-            price = pricing.unit_price_for(session, actor.buyer_id, product, when)
-            order.lines.append(_snapshot_line(product, price, qty))
-        _set_totals(order)
-        if order.subtotal_cents < association.min_order_cents:
-            errors[group_field(association_id)] = str(
-                _l(
-                    "El pedido mínimo de %(association)s es %(minimum)s antes de IGV.",
-                    association=association.name,
-                    minimum=money(association.min_order_cents),
-                )
-            )
             continue
         orders.append(order)
     if errors:
         raise InvalidFields(errors)
-
-    try:
-        with session.begin_nested():
-            session.add_all(orders)
-            session.flush()  # a token used already by this association fails here
-            _reserve(session, orders, actor, REASON_RESERVATION)
-            _record_placed(session, orders, actor)
-            order_payments.bill_checkout(session, actor.buyer_id, orders, payment_method, today)
-    except IntegrityError:
-        # The same checkout was placed by a concurrent request that committed first.
-        existing = orders_for_token(session, actor.buyer_id, token)
-        if not existing:
-            raise DomainError(_l("No se pudo registrar el pedido; inténtalo de nuevo.")) from None
-        return existing
-    except InsufficientStock:
-        for product in products.values():
-            session.expire(product, ["stock_on_hand"])
-        raise
     return orders
+
+
+def _checkout_order(session, actor, association_id, group, choice, token, today) -> Order:
+    """The order for one association: its address, delivery date, prices and minimum."""
+    address = check_address(
+        session, actor.buyer_id, choice.address_id, address_field(association_id)
+    )
+    when = delivery.check_delivery_date(
+        session,
+        association_id,
+        address.city,
+        choice.delivery_date,
+        field=date_field(association_id),
+        today=today,
+    )
+    lines = [
+        order_line(product, pricing.unit_price_for(session, actor.buyer_id, product, when), qty)
+        for product, qty in sorted(group, key=lambda pq: pq[0].id)
+    ]
+    order = new_order(
+        actor.buyer_id,
+        association_id,
+        actor,
+        address,
+        when,
+        lines,
+        source=SOURCE_ONE_OFF,
+        checkout_token=token,
+    )
+    association = group[0][0].association
+    if order.subtotal_cents < association.min_order_cents:
+        raise DomainError(
+            _l(
+                "El pedido mínimo de %(association)s es %(minimum)s antes de IGV.",
+                association=association.name,
+                minimum=money(association.min_order_cents),
+            ),
+            field=group_field(association_id),
+        )
+    return order
 
 
 def checkout_cart(
@@ -634,18 +582,17 @@ def request_sample(
         raise DomainError(_l("Este producto no ofrece muestras."))
     if pending_sample(session, actor.buyer_id, product_id) is not None:
         raise DomainError(_l("Ya pediste una muestra de este producto; te llegará con ese pedido."))
-    address = _check_address(session, actor.buyer_id, address_id, "address_id")
+    address = check_address(session, actor.buyer_id, address_id, "address_id")
     when = delivery.check_delivery_date(
         session, product.association_id, address.city, delivery_date, "delivery_date", today
     )
-    order = _new_order(actor.buyer_id, product.association_id, actor, address, when)
-    order.source = SOURCE_SAMPLE
-    order.lines.append(_snapshot_line(product, 0, sample_quantity(product), sample=True))
-    _set_totals(order)
+    line = order_line(product, 0, sample_quantity(product), sample=True)
+    order = new_order(
+        actor.buyer_id, product.association_id, actor, address, when, [line], source=SOURCE_SAMPLE
+    )
     try:
         with session.begin_nested():
-            session.add(order)
-            session.flush()
+            add_orders(session, [order])
             _reserve(session, [order], actor, REASON_SAMPLE)
             _record_placed(session, [order], actor)
     except InsufficientStock:
@@ -654,20 +601,6 @@ def request_sample(
 
 
 # Fulfilment ---------------------------------------------------------------------------
-
-
-def _give_back(session: Session, order: Order, actor: User | None, reason: str, note: str) -> None:
-    """Return an order's reserved stock (rows in product-id order)."""
-    for line in sorted(order.lines, key=lambda line: line.product_id):
-        move_stock(
-            session,
-            line.product_id,
-            line.quantity,
-            reason,
-            actor_id=actor.id if actor is not None else None,
-            order_id=order.id,
-            note=note,
-        )
 
 
 def confirm_order(session: Session, actor: User, order: Order) -> Order:
@@ -687,23 +620,23 @@ def dispatch_order(session: Session, actor: User, order: Order) -> Order:
 
 def reject_order(session: Session, actor: User, order: Order, reason: str | None) -> Order:
     """The association refuses the order; its stock goes back on the shelf."""
-    st.transition(session, order, st.REJECTED, actor, reason)
-    _give_back(session, order, actor, REASON_RELEASE, f"{order.number} rechazado")
-    _release_card(session, order)
-    return order
+    return _close(session, actor, order, st.REJECTED, reason, f"{order.number} rechazado")
 
 
 def cancel_order(session: Session, actor: User, order: Order, reason: str | None = None) -> Order:
     """Cancel (the buyer until confirmation, the association until dispatch); stock returns."""
-    st.transition(session, order, st.CANCELLED, actor, reason)
-    _give_back(session, order, actor, REASON_RELEASE, f"{order.number} cancelado")
-    _release_card(session, order)
-    return order
+    return _close(session, actor, order, st.CANCELLED, reason, f"{order.number} cancelado")
 
 
-def _release_card(session: Session, order: Order) -> None:
+def _close(session, actor, order: Order, to_status: str, reason, note: str) -> Order:
+    """Reject or cancel: the reserved stock goes back (rows in product-id order), a card
+    hold is released."""
+    st.transition(session, order, to_status, actor, reason)
+    moves = [(line.product_id, line.quantity, order.id, note) for line in order.lines]
+    move_many(session, moves, REASON_RELEASE, actor_id=_actor_id(actor))
     if card_payments.enabled():
         card_payments.release(session, order)
+    return order
 
 
 @dataclass
@@ -729,14 +662,35 @@ def deliver_order(
     amount due is recomputed from the delivered quantities with the same rounding as ever.
     """
     st.check(order, st.DELIVERED, actor)
-    delivered = delivered or {}
+    set_delivered(order, _delivered_amounts(order, delivered or {}))
+    result = DeliveryResult(order)
+    result.short_lines = [ln for ln in order.lines if ln.delivered_quantity < ln.quantity]
+    st.transition(session, order, st.DELIVERED, actor)
+    moves = [
+        (
+            line.product_id,
+            line.quantity - line.delivered_quantity,
+            order.id,
+            f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
+        )
+        for line in result.short_lines
+    ]
+    move_many(session, moves, REASON_DELIVERY, actor_id=_actor_id(actor))
+    result.invoice = invoicing.after_delivery(session, order, actor)
+    _capture_card(session, order)
+    return result
+
+
+def _delivered_amounts(order: Order, delivered: dict[int, object]) -> dict[int, Decimal]:
+    """Line id: delivered quantity, checked (never more than ordered); InvalidFields if not."""
     errors: dict[str, str] = {}
     amounts: dict[int, Decimal] = {}
     for line in order.lines:
-        raw = delivered.get(line.id, line.quantity)
         name = f"line_{line.id}"
         try:
-            qty = clean_quantity(raw, line.unit, field=name, allow_zero=True)
+            qty = clean_quantity(
+                delivered.get(line.id, line.quantity), line.unit, field=name, allow_zero=True
+            )
         except DomainError as error:
             errors[name] = str(error.message)
             continue
@@ -746,32 +700,7 @@ def deliver_order(
         amounts[line.id] = qty
     if errors:
         raise InvalidFields(errors)
-    result = DeliveryResult(order)
-    for line in order.lines:
-        line.delivered_quantity = amounts[line.id]
-        line.delivered_total_cents = pricing.line_total_cents(
-            line.unit_price_cents, line.delivered_quantity
-        )
-        if line.delivered_quantity < line.quantity:
-            result.short_lines.append(line)
-    t = pricing.totals(line.delivered_total_cents for line in order.lines)
-    order.delivered_subtotal_cents = t.subtotal_cents
-    order.delivered_igv_cents = t.igv_cents
-    order.delivered_total_cents = t.total_cents
-    st.transition(session, order, st.DELIVERED, actor)
-    for line in sorted(result.short_lines, key=lambda line: line.product_id):
-        move_stock(
-            session,
-            line.product_id,
-            line.quantity - line.delivered_quantity,
-            REASON_DELIVERY,
-            actor_id=actor.id if actor is not None else None,
-            order_id=order.id,
-            note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
-        )
-    result.invoice = invoicing.after_delivery(session, order, actor)
-    _capture_card(session, order)
-    return result
+    return amounts
 
 
 def _capture_card(session: Session, order: Order) -> None:

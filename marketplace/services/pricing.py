@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from ..formatting import lima_today
+from .agreements import agreed_price
 
 DEFAULT_IGV_RATE_PERCENT = 18
 
@@ -59,7 +60,5 @@ def unit_price_for(session: Session, buyer_id: int, product, day: date | None = 
     The agreed price when an agreement between the buyer and the product's association is
     in force that day (default: today in Lima), else the list price.
     """
-    from .agreements import agreed_price
-
     agreed = agreed_price(session, buyer_id, product.id, day or lima_today())
     return int(product.price_cents if agreed is None else agreed)

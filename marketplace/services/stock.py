@@ -102,6 +102,28 @@ def move_stock(
     return movement
 
 
+def move_many(
+    session: Session,
+    moves: list[tuple[int, Decimal, int | None, str | None]],
+    reason: str,
+    *,
+    actor_id: int | None = None,
+) -> None:
+    """Several moves (product id, signed quantity, order id, note), rows changed in product-id
+    order so two callers never wait on each other in a circle; one InsufficientStock names
+    every product that fell short."""
+    shortages: list[Shortage] = []
+    for product_id, delta, order_id, note in sorted(moves, key=lambda move: move[0]):
+        try:
+            move_stock(
+                session, product_id, delta, reason, actor_id=actor_id, order_id=order_id, note=note
+            )
+        except InsufficientStock as error:
+            shortages.extend(error.shortages)
+    if shortages:
+        raise InsufficientStock(shortages)
+
+
 def reserve_many(
     session: Session,
     product_id: int,

@@ -12,7 +12,7 @@ from marketplace.demo import DEMO_PASSWORD, seed_agreements
 from marketplace.extensions import db
 from marketplace.formatting import LIMA, lima_today
 from marketplace.models import Order, StandingOrder
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from marketplace.services.calendar import is_holiday
 from marketplace.standing_cli import run_placement
 

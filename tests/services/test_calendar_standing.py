@@ -19,7 +19,7 @@ from marketplace.models import (
 )
 from marketplace.services import DomainError, ordering, reporting
 from marketplace.services import calendar as cal
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from marketplace.standing_cli import run_placement, run_reminders
 from tests.factories import (
     BuyerAddressFactory,

@@ -11,6 +11,7 @@ import time_machine
 from marketplace.extensions import db
 from marketplace.models import Cart, CartItem, Notification, Order, OrderEvent, StockMovement
 from marketplace.models.catalog import REASON_RESERVATION, REASON_SAMPLE
+from marketplace.models.orders import order_number
 from marketplace.services import DomainError, ordering
 from marketplace.services import order_states as st
 from marketplace.services.stock import InsufficientStock, ledger_balance
@@ -342,3 +343,9 @@ def test_checkout_refuses_a_cart_changed_since_the_form_was_shown(w):
 def test_only_buyers_order(w):
     with pytest.raises(DomainError):
         ordering.add_to_cart(db.session, w.promoter, w.cheese.id, "1")
+
+
+def test_order_number_is_read_out_with_five_digits():
+    assert order_number(7) == "Q-00007"
+    assert order_number(123456) == "Q-123456"
+    assert Order(id=123).number == "Q-00123"

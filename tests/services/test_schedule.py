@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from marketplace.formatting import LIMA
-from marketplace.services.standing_orders import (
+from marketplace.services.standing import (
     Schedule,
     cutoff_at,
     describe_schedule,

@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.formatting import LIMA
 from marketplace.models import Notification, Order
 from marketplace.services import DomainError
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from marketplace.standing_cli import run_placement, run_reminders
 from tests.factories import ProductFactory, make_agreement, make_standing_order, ordering_world
 

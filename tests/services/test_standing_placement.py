@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.formatting import LIMA
 from marketplace.models import Notification, Order, OrderLine, StandingOccurrence
 from marketplace.services import ordering
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from marketplace.services.stock import ledger_balance
 from marketplace.standing_cli import run_placement
 from tests.factories import (

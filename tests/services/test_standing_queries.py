@@ -9,7 +9,7 @@ import time_machine
 
 from marketplace.extensions import db
 from marketplace.formatting import LIMA
-from marketplace.services import standing_orders as so
+from marketplace.services import standing as so
 from tests.factories import (
     BuyerAddressFactory,
     BuyerUserFactory,

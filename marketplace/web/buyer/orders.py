@@ -20,7 +20,7 @@ from ...formatting import lima_date, lima_today, money
 from ...labels import order_status_label
 from ...models import Association, Order, Product
 from ...permissions import buyer_required, get_or_404, order_for_buyer
-from ...services import DomainError, calendar, delivery, ordering
+from ...services import DomainError, accounts, calendar, delivery, ordering
 from ...services import order_states as st
 from ..htmx import render
 from . import bp
@@ -191,7 +191,7 @@ def sample_request(product_id: int):
     product = get_or_404(Product, product_id)
     if not product.active:
         abort(404)
-    addresses = ordering.active_addresses(db.session, current_user.buyer_id)
+    addresses = accounts.active_addresses(db.session, current_user.buyer_id)
     rules = delivery.rules_for(db.session, [product.association_id])
     work_calendar = calendar.load(db.session, [product.association_id])
     dates = []

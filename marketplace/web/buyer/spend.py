@@ -10,7 +10,7 @@ from ...extensions import db
 from ...formatting import lima_today
 from ...permissions import buyer_required
 from ...services import spend as spending
-from ...services import standing_orders as so
+from ...services import standing as so
 from ...types import utcnow
 from ..producer.figures import last_months
 from . import bp

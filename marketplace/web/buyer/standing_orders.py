@@ -29,8 +29,8 @@ from ...formatting import lima_date
 from ...models import Association, DeliveryRule, Product
 from ...models.standing_orders import SO_CANCELLED
 from ...permissions import buyer_required, standing_order_for_buyer
-from ...services import DomainError, agreements, calendar, ordering
-from ...services import standing_orders as so
+from ...services import DomainError, accounts, agreements, calendar
+from ...services import standing as so
 from ...types import utcnow
 from ..htmx import is_partial_request, render
 from . import bp
@@ -110,7 +110,7 @@ def field_error(form, errors: dict, error: DomainError) -> None:
 def address_choices() -> list[tuple[int, str]]:
     return [
         (a.id, f"{a.label} · {a.address}")
-        for a in ordering.active_addresses(db.session, current_user.buyer_id)
+        for a in accounts.active_addresses(db.session, current_user.buyer_id)
     ]
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...permissions import own_association, promoter_required
-from ...services import standing_orders as so
+from ...services import standing as so
 from ...types import utcnow
 from . import bp
 

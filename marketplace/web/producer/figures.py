@@ -15,7 +15,7 @@ from ...extensions import db
 from ...formatting import lima_today
 from ...permissions import own_association, promoter_required
 from ...services import payouts, reporting
-from ...services import standing_orders as so
+from ...services import standing as so
 from ...types import utcnow
 from . import bp
 

@@ -34,7 +34,7 @@ from ...permissions import (
 )
 from ...services import DomainError, catalog, ordering
 from ...services import order_states as st
-from ...services import standing_orders as so
+from ...services import standing as so
 from ...services.stock import StockChanged
 from ..htmx import is_partial_request
 from . import bp

@@ -29,7 +29,7 @@ from ...models.agreements import AGREEMENT_STATUSES, DRAFT, FREQUENCIES, Agreeme
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError
 from ...services import agreements as svc
-from ...services import standing_orders as so
+from ...services import standing as so
 from ..agreement_views import agreement_context
 from . import bp
 

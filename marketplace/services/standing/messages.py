@@ -1,0 +1,205 @@
+"""What a placed batch tells: one message per delivery to the buyer's users, one summary
+to the association's promoters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ...formatting import lima_date, money, quantity
+from ...models import Association, User
+from ...models.standing_orders import StandingOrder
+from .. import calendar as cal
+from ..links import public_url
+from ..notifications import enqueue_many, outbox_rows, promoters
+from .fair_share import Request
+
+
+def locale_of(user: User) -> str:
+    return user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+
+
+def unit_of(product_or_unit) -> str:
+    return getattr(product_or_unit, "unit", product_or_unit)
+
+
+def _buyer_message(
+    r: Request, order, association: Association, day: date, products, calendar=None
+) -> tuple:
+    """Subject and body lines of what one delivery became, for the buyer's users."""
+    so = r.standing_order
+    when = lima_date(day, "full")
+    if r.error:
+        subject = _(
+            "No pudimos pedir tu entrega del %(when)s (pedido fijo %(number)s)",
+            when=when,
+            number=so.number,
+        )
+        body = [subject, "", str(r.error), _("Revisa tu pedido fijo en Qhatu.")]
+        return subject, body
+    body = [
+        _(
+            "Pedido fijo %(number)s · %(association)s",
+            number=so.number,
+            association=association.name,
+        ),
+        _("Entrega: %(when)s, %(address)s", when=when, address=so.address.address),
+    ]
+    scheduled = r.occurrence.delivery_date
+    if scheduled != day and calendar is not None:
+        body.append(
+            _(
+                "Adelantada del %(day)s: la asociación no atiende ese día (%(reason)s).",
+                day=lima_date(scheduled, "full"),
+                reason=calendar.closed_reason(association.id, scheduled),
+            )
+        )
+    body += ["", *_line_texts(r, products), ""]
+    if order is not None:
+        body.append(_("Total con IGV: %(total)s", total=money(order.total_cents)))
+    body.append(public_url("buyer.standing_order", standing_order_id=so.id))
+    return _placed_subject(r, order, association, when), body
+
+
+def _placed_subject(r: Request, order, association: Association, when: str) -> str:
+    if order is None:
+        return _(
+            "%(association)s no tiene stock para tu entrega del %(when)s",
+            association=association.name,
+            when=when,
+        )
+    if any(r.granted[pid] < q for pid, q in r.quantities.items()):
+        return _(
+            "Pedido %(number)s: tu pedido fijo salió con faltantes para el %(when)s",
+            number=order.number,
+            when=when,
+        )
+    return _("Pedido %(number)s: tu pedido fijo para el %(when)s", number=order.number, when=when)
+
+
+def _line_texts(r: Request, products) -> list[str]:
+    """What each line asked and got, then the prices that changed since the buyer last saw."""
+    texts = []
+    for product_id, asked in r.quantities.items():
+        product = products.get(product_id)
+        name = product.name if product else str(product_id)
+        got = r.granted[product_id]
+        if got < asked:
+            texts.append(
+                _(
+                    "- %(name)s: pediste %(asked)s %(unit)s, hay %(got)s %(unit)s "
+                    "(faltan %(short)s %(unit)s)",
+                    name=name,
+                    asked=quantity(asked),
+                    got=quantity(got),
+                    short=quantity(asked - got),
+                    unit=unit_of(product),
+                )
+            )
+        else:
+            texts.append(f"- {name}: {quantity(got)} {unit_of(product)}")
+    for product, before, after in r.price_news:
+        if before is not None:
+            texts.append(
+                _(
+                    "Precio de %(name)s: antes %(before)s, ahora %(after)s por %(unit)s.",
+                    name=product.name,
+                    before=money(before),
+                    after=money(after),
+                    unit=product.unit,
+                )
+            )
+    return texts
+
+
+def notify_batch(session, association, day, requests, orders_by_occurrence, products) -> None:
+    """One message per delivery to the buyer's users, one summary to the promoters."""
+    if not requests:
+        return
+    outbox: list[dict] = []
+    so_buyers = sa.select(StandingOrder.buyer_id).where(
+        StandingOrder.id.in_(sorted({r.standing_order.id for r in requests}))
+    )
+    users_by_buyer: dict[int, list[User]] = defaultdict(list)
+    for user in session.scalars(
+        sa.select(User).where(User.buyer_id.in_(so_buyers), User.active.is_(True)).order_by(User.id)
+    ):
+        users_by_buyer[user.buyer_id].append(user)
+    moved = any(r.occurrence.delivery_date != day for r in requests)
+    calendar = cal.load(session, [association.id]) if moved else None
+    for r in requests:
+        if r.error and r.occurrence.attempts > 1:
+            continue  # told on the first failed attempt
+        order = orders_by_occurrence.get(r.occurrence.id)
+        for user in users_by_buyer[r.standing_order.buyer_id]:
+            with force_locale(locale_of(user)):
+                subject, body = _buyer_message(r, order, association, day, products, calendar)
+                kind = "standing_failed" if r.error else "standing_placed"
+                outbox += outbox_rows(
+                    user,
+                    kind,
+                    str(subject),
+                    "\n".join(str(x) for x in body),
+                    order_id=order.id if order is not None else None,
+                )
+    live = [r for r in requests if r.error is None]
+    if live:
+        outbox += _promoter_summaries(
+            session, association, day, live, orders_by_occurrence, products
+        )
+    enqueue_many(session, outbox)
+
+
+def _promoter_summaries(session, association, day, live, orders_by_occurrence, products):
+    """The batch in one message per promoter: the orders, and what stock could not cover."""
+    rows: list[dict] = []
+    asked: dict[int, Decimal] = defaultdict(Decimal)
+    got: dict[int, Decimal] = defaultdict(Decimal)
+    for r in live:
+        for pid, q in r.quantities.items():
+            asked[pid] += q
+            got[pid] += r.granted[pid]
+    short = [pid for pid in sorted(asked) if got[pid] < asked[pid]]
+    for user in promoters(session, association.id):
+        with force_locale(locale_of(user)):
+            subject = _(
+                "%(count)s pedidos fijos para el %(when)s",
+                count=len(orders_by_occurrence),
+                when=lima_date(day, "full"),
+            )
+            if short:
+                subject = _("%(subject)s (falta stock)", subject=subject)
+            body = [str(subject), ""]
+            for r in live:
+                order = orders_by_occurrence.get(r.occurrence.id)
+                label = order.number if order is not None else _("sin pedido")
+                body.append(f"{label} · {r.standing_order.buyer.trade_name}")
+                for pid in sorted(r.granted):
+                    if r.granted[pid] > 0:
+                        product = products[pid]
+                        body.append(
+                            f"  - {product.name}: {quantity(r.granted[pid])} {product.unit}"
+                        )
+            if short:
+                body += ["", _("Faltó stock:")]
+                for pid in short:
+                    product = products.get(pid)
+                    body.append(
+                        _(
+                            "- %(name)s: pedían %(asked)s %(unit)s, había %(got)s %(unit)s",
+                            name=product.name if product else pid,
+                            asked=quantity(asked[pid]),
+                            got=quantity(got[pid]),
+                            unit=unit_of(product) if product else "",
+                        )
+                    )
+            rows += outbox_rows(
+                user, "standing_batch", str(subject), "\n".join(str(x) for x in body), sms=True
+            )
+    return rows
