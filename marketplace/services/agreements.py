@@ -683,8 +683,18 @@ class MonthVolume:
     def behind(self) -> bool:
         return bool(self.committed_kg) and self.ordered_kg < self.committed_kg
 
+    def take(self, row) -> MonthVolume:
+        """Ordered and delivered kg and value from a row of `volume_columns`."""
+        self.ordered_kg = kg_from_millionths(row.ordered_kg)
+        self.ordered_cents = int(row.ordered_cents or 0)
+        self.delivered_kg = kg_from_millionths(row.delivered_kg)
+        self.delivered_cents = int(row.delivered_cents or 0)
+        return self
 
-def _volume_columns():
+
+def volume_columns():
+    """Ordered kg and value, and delivered kg and value of delivered orders: the sums of
+    the lines `select_counted` joins (kg in millionths)."""
     delivered = Order.status == ost.DELIVERED
     return (
         sa.func.coalesce(
@@ -722,7 +732,7 @@ def monthly_volumes(
     year = sa.extract("year", Order.delivery_date)
     month = sa.extract("month", Order.delivery_date)
     rows = session.execute(
-        select_counted(year.label("y"), month.label("m"), *_volume_columns())
+        select_counted(year.label("y"), month.label("m"), *volume_columns())
         .where(Agreement.id == agreement.id)
         .group_by(year, month)
     ).all()
@@ -732,12 +742,7 @@ def monthly_volumes(
     for key in sorted(keys | set(found)):
         row = found.get(key)
         volume = MonthVolume(key[0], key[1], agreement.committed_kg_per_month)
-        if row is not None:
-            volume.ordered_kg = kg_from_millionths(row.ordered_kg)
-            volume.ordered_cents = int(row.ordered_cents)
-            volume.delivered_kg = kg_from_millionths(row.delivered_kg)
-            volume.delivered_cents = int(row.delivered_cents)
-        months.append(volume)
+        months.append(volume if row is None else volume.take(row))
     return months
 
 
@@ -755,7 +760,7 @@ def totals_for(session: Session, agreements: Iterable[Agreement]) -> dict[int, A
     if not ids:
         return {}
     rows = session.execute(
-        select_counted(Agreement.id.label("agreement_id"), *_volume_columns())
+        select_counted(Agreement.id.label("agreement_id"), *volume_columns())
         .where(Agreement.id.in_(ids))
         .group_by(Agreement.id)
     ).all()

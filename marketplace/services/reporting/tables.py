@@ -15,7 +15,7 @@ from ...formatting import lima_today
 from ...models import Agreement, Association, Buyer, Order, OrderLine, Product
 from ...models.orders import SOURCE_SAMPLE
 from .. import order_states as st
-from ..agreements import MonthVolume, select_counted
+from ..agreements import MonthVolume, select_counted, volume_columns
 from ..kilos import MILLION, kg_from_millionths, kg_millionths, thousandths
 from ..periods import month_end, month_start
 from .figures import agreement_accepted, agreement_overlaps
@@ -271,7 +271,7 @@ def _volumes_query(filters: Filters, ids: list[int], starts: list[date]):
         else_=bucket_case(Order.delivery_date, starts),
     )
     in_period = sa.or_(
-        sa.and_(delivered, delivered_between(filters.start_utc, filters.end_utc)),
+        delivered_between(filters.start_utc, filters.end_utc),
         sa.and_(
             Order.status != st.DELIVERED,
             Order.delivery_date >= filters.start,
@@ -279,24 +279,7 @@ def _volumes_query(filters: Filters, ids: list[int], starts: list[date]):
         ),
     )
     query = select_counted(
-        Agreement.id.label("agreement_id"),
-        month.label("month"),
-        sa.func.sum(kg_millionths(OrderLine.quantity, OrderLine.weight_per_unit_kg)).label(
-            "ordered_kg"
-        ),
-        sa.func.sum(OrderLine.line_total_cents).label("ordered_cents"),
-        sa.func.sum(
-            sa.case(
-                (
-                    delivered,
-                    kg_millionths(OrderLine.delivered_quantity, OrderLine.weight_per_unit_kg),
-                ),
-                else_=0,
-            )
-        ).label("delivered_kg"),
-        sa.func.sum(sa.case((delivered, OrderLine.delivered_total_cents), else_=0)).label(
-            "delivered_cents"
-        ),
+        Agreement.id.label("agreement_id"), month.label("month"), *volume_columns()
     ).where(Agreement.id.in_(ids), in_period)
     query = scoped(query, dataclasses.replace(filters, city=None, buyer_kind=None))
     return query.group_by(Agreement.id, month)
@@ -312,12 +295,7 @@ def _months_of(agreement, starts: list[date], cells: dict) -> list[MonthVolume]:
             continue
         volume = MonthVolume(first.year, first.month, agreement.committed_kg_per_month)
         cell = cells.get((agreement.id, index))
-        if cell is not None:
-            volume.ordered_kg = kg_from_millionths(cell.ordered_kg)
-            volume.ordered_cents = int(cell.ordered_cents or 0)
-            volume.delivered_kg = kg_from_millionths(cell.delivered_kg)
-            volume.delivered_cents = int(cell.delivered_cents or 0)
-        months.append(volume)
+        months.append(volume if cell is None else volume.take(cell))
     return months
 
 
