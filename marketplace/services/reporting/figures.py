@@ -80,14 +80,16 @@ def _standing_overlaps(p: Filters):
     )
 
 
-def scoped_agreements(query, f: Filters, model):
-    """Agreements and standing orders follow the association, buyer, city and kind filters."""
+def scoped_agreements(query, f: Filters, model, *, buyer_joined: bool = False):
+    """Agreements and standing orders follow the association, buyer, city and kind filters
+    (the buyer is joined for the city and kind unless the query has it already)."""
     if f.association_id is not None:
         query = query.where(model.association_id == f.association_id)
     if f.buyer_id is not None:
         query = query.where(model.buyer_id == f.buyer_id)
     if f.city or f.buyer_kind:
-        query = query.join(Buyer, Buyer.id == model.buyer_id)
+        if not buyer_joined:
+            query = query.join(Buyer, Buyer.id == model.buyer_id)
         if f.city:
             query = query.where(Buyer.city == f.city)
         if f.buyer_kind:

@@ -52,21 +52,28 @@ class Sums:
         return kg_from_millionths(self.kg_millionths)
 
 
-def _delivered_lines(in_range, f: Filters):
-    """Per delivered order: the filtered lines' value and kg (a subquery)."""
+def delivered_line_sums(in_range, f: Filters, *columns):
+    """SELECT `columns` with the filtered delivered lines' `value_cents` and `kg_millionths`
+    (group it by the columns)."""
     query = (
         sa.select(
-            OrderLine.order_id.label("order_id"),
-            sa.func.sum(OrderLine.delivered_total_cents).label("value"),
+            *columns,
+            sa.func.sum(OrderLine.delivered_total_cents).label("value_cents"),
             sa.func.sum(
                 kg_millionths(OrderLine.delivered_quantity, OrderLine.weight_per_unit_kg)
-            ).label("kg"),
+            ).label("kg_millionths"),
         )
         .select_from(Order)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(in_range)
     )
-    return scoped(query, f).group_by(OrderLine.order_id).subquery("delivered_lines")
+    return scoped(query, f)
+
+
+def _delivered_lines(in_range, f: Filters):
+    """Per delivered order: the filtered lines' value and kg (a subquery)."""
+    query = delivered_line_sums(in_range, f, OrderLine.order_id.label("order_id"))
+    return query.group_by(OrderLine.order_id).subquery("delivered_lines")
 
 
 def _taken(in_range, f: Filters):
@@ -103,8 +110,8 @@ def delivered_orders(periods: list[Filters], f: Filters, buckets: list[date] | N
         period_case(periods, Order.delivered_at).label("period"),
         delivered_on_time().label("on_time"),
         Order.delivered_subtotal_cents.label("order_value"),
-        sa.func.coalesce(lines.c.value, 0).label("value"),
-        sa.func.coalesce(lines.c.kg, 0).label("kg"),
+        sa.func.coalesce(lines.c.value_cents, 0).label("value"),
+        sa.func.coalesce(lines.c.kg_millionths, 0).label("kg"),
         sa.func.coalesce(taken.c.deductions, 0).label("deductions"),
     ]
     if buckets:
@@ -198,18 +205,7 @@ def _grouped_queries(periods, f: Filters, keys, buckets) -> list:
     named = [c.label(k) for c, k in zip(columns, keys, strict=True)]
     in_range = delivered_in(periods)
     not_sample = Order.source != SOURCE_SAMPLE
-    lines = (
-        sa.select(
-            *named,
-            sa.func.sum(OrderLine.delivered_total_cents).label("value_cents"),
-            sa.func.sum(
-                kg_millionths(OrderLine.delivered_quantity, OrderLine.weight_per_unit_kg)
-            ).label("kg_millionths"),
-        )
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(in_range)
-    )
+    lines = delivered_line_sums(in_range, f, *named)
     orders = (
         sa.select(
             *named,
@@ -227,7 +223,7 @@ def _grouped_queries(periods, f: Filters, keys, buckets) -> list:
         .where(in_range, not_sample, LedgerEntry.kind.in_((ENTRY_FEE, ENTRY_REFUND)))
     )
     return [
-        scoped(lines, f).group_by(*columns),
+        lines.group_by(*columns),
         scoped(orders, f, lines=False).group_by(*columns),
         scoped(ledger, f, lines=False).group_by(*columns),
     ]

@@ -16,13 +16,13 @@ from ...models import Agreement, Association, Buyer, Order, OrderLine, Product
 from ...models.orders import SOURCE_SAMPLE
 from .. import order_states as st
 from ..agreements import MonthVolume, select_counted, volume_columns
-from ..kilos import MILLION, kg_from_millionths, kg_millionths, thousandths
+from ..kilos import MILLION, kg_from_millionths, thousandths
 from ..periods import month_end, month_start
-from .figures import agreement_accepted, agreement_overlaps
+from .figures import agreement_accepted, agreement_overlaps, scoped_agreements
 from .filters import Filters, bucket_starts, lima_midnight_utc
 from .series import Series
 from .sql import bucket_case, cents_div, delivered_between, has_line_filter, scoped
-from .sums import Sums, sums
+from .sums import Sums, delivered_line_sums, sums
 
 
 @dataclass
@@ -141,25 +141,14 @@ def by_buyer(session: Session, filters: Filters) -> list[Row]:
 def by_product(session: Session, filters: Filters) -> list[Row]:
     """Per product: value, kg, quantity in its sale unit, orders (income is per order, so
     it is not split by product)."""
-    query = (
-        sa.select(
-            OrderLine.product_id.label("product_id"),
-            sa.func.sum(OrderLine.delivered_total_cents).label("value_cents"),
-            sa.func.sum(
-                kg_millionths(OrderLine.delivered_quantity, OrderLine.weight_per_unit_kg)
-            ).label("kg"),
-            sa.func.sum(thousandths(OrderLine.delivered_quantity)).label("quantity"),
-            # a product is on an order once (unique order_id, product_id)
-            sa.func.count().label("orders"),
-        )
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(delivered_between(filters.start_utc, filters.end_utc))
+    query = delivered_line_sums(
+        delivered_between(filters.start_utc, filters.end_utc),
+        filters,
+        OrderLine.product_id.label("product_id"),
+        sa.func.sum(thousandths(OrderLine.delivered_quantity)).label("quantity"),
+        sa.func.count().label("orders"),  # a product is on an order once (order, product)
     )
-    found = {
-        r.product_id: r
-        for r in session.execute(scoped(query, filters).group_by(OrderLine.product_id))
-    }
+    found = {r.product_id: r for r in session.execute(query.group_by(OrderLine.product_id))}
     if not found:
         return []
     products = session.execute(
@@ -184,7 +173,7 @@ def by_product(session: Session, filters: Filters) -> list[Row]:
                 unit=p.unit,
                 detail=f"{p.category}/{p.association}",
                 value_cents=int(r.value_cents or 0),
-                kg=kg_from_millionths(r.kg),
+                kg=kg_from_millionths(r.kg_millionths),
                 quantity=(Decimal(int(r.quantity or 0)) / 1000).quantize(Decimal("0.001")),
                 orders=int(r.orders),
             )
@@ -248,14 +237,7 @@ def _agreements_in_force(session: Session, filters: Filters) -> list:
         .where(agreement_accepted(), agreement_overlaps(filters))
         .order_by(Association.name, Buyer.trade_name, Agreement.version)
     )
-    if filters.association_id is not None:
-        query = query.where(Agreement.association_id == filters.association_id)
-    if filters.buyer_id is not None:
-        query = query.where(Agreement.buyer_id == filters.buyer_id)
-    if filters.city:
-        query = query.where(Buyer.city == filters.city)
-    if filters.buyer_kind:
-        query = query.where(Buyer.kind == filters.buyer_kind)
+    query = scoped_agreements(query, filters, Agreement, buyer_joined=True)
     return session.execute(query).all()
 
 
