@@ -103,10 +103,10 @@ def add_accounts(url: str, buyers_per_business: int, promoters: int, staff: int)
     import sqlalchemy as sa
 
     from marketplace import create_app
+    from marketplace.demo import demo_password_hash
     from marketplace.extensions import db
     from marketplace.models import Association, Buyer, User
     from marketplace.models.accounts import password_hash_method
-    from marketplace.seed import demo_password_hash
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": tempfile.mkdtemp()})
     with app.app_context():

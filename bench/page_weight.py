@@ -38,8 +38,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
+from marketplace.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.seed import DEMO_PASSWORD, seed_demo  # noqa: E402
 
 PROMOTER = "promotor.queso@qhatu.pe"
 CHROMIUM = "/usr/bin/chromium"

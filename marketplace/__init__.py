@@ -2,12 +2,18 @@
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
-from . import database
+from . import cli, database, formatting, labels, security_headers
 from .config import Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .models import User
+from .ops import logging as ops_logging
+from .ops import production
+from .ops.health import bp as health_bp
+from .web import errors, htmx
+from .web import register as register_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,33 +39,25 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
-    register_security_headers(app)
-    register_commands(app)
+    security_headers.init_app(app)
+    cli.init_app(app)
     return app
 
 
 def check_production_settings(app: Flask) -> None:
-    from .ops.production import check_settings
-
-    check_settings(app)
+    production.check_settings(app)
 
 
 def register_logging(app: Flask) -> None:
-    from .ops.logging import register as register_ops_logging
-
-    register_ops_logging(app)
+    ops_logging.register(app)
 
 
 def register_proxy(app: Flask) -> None:
-    from .ops.production import trust_proxies
-
-    trust_proxies(app)
+    production.trust_proxies(app)
 
 
 def select_locale() -> str:
     """The user's saved language, else the one chosen in this browser, else Spanish."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -86,72 +84,30 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
 
-    from . import models  # noqa: F401  (register every table)
-    from .models import User
 
-    @login_manager.user_loader
-    def load_user(token: str):
-        user_id, _, version = token.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or str(user.session_version) != version:
-            return None
-        return user
+def load_user(token: str):
+    """The user of a session token "<id>:<session_version>", if still valid."""
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
 
 
 def register_blueprints(app: Flask) -> None:
-    from .ops.health import bp as health_bp
-    from .web import register
-
-    register(app)
+    register_web(app)
     app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .web.errors import register as register_errors
-
-    register_errors(app)
+    errors.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import formatting
-    from .web import htmx
-
     formatting.init_app(app)
+    labels.init_app(app)
     htmx.init_app(app)
-
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-
-
-def register_security_headers(app: Flask) -> None:
-    csp = CONTENT_SECURITY_POLICY
-
-    @app.after_request
-    def set_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
-    @app.before_request
-    def remember_request_start():
-        g.request_started = True
-
-
-def register_commands(app: Flask) -> None:
-    from .cli import register as register_cli
-
-    register_cli(app)

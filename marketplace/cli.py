@@ -1,12 +1,17 @@
-"""`flask` commands for operations: staff users, demo data, audits."""
+"""`flask` commands: the one place that adds every command and command group to the app."""
 
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
+from .demo import seed_agreements, seed_demo, seed_order_history
 from .extensions import db
 from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
+from .ops.integrity import run_checks
+from .services.notifications import register_cli as register_notifications_cli
+from .sms.routes import sms_cli
 from .standing_cli import standing_cli
 
 
@@ -23,49 +28,47 @@ def create_staff_user(email: str, name: str, password: str) -> User:
     return user
 
 
-def register(app: Flask) -> None:
-    from .services.notifications import register_cli as register_notifications
+@click.command("create-staff")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_staff(email: str, name: str, password: str) -> None:
+    """Create a platform staff user."""
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    create_staff_user(email, name, password)
+    db.session.commit()
+    click.echo(f"staff user {email} ready")
 
-    register_notifications(app)
-    app.cli.add_command(standing_cli)
 
-    @app.cli.command("create-staff")
-    @click.option("--email", required=True)
-    @click.option("--name", required=True)
-    @click.password_option()
-    def create_staff(email: str, name: str, password: str) -> None:
-        """Create a platform staff user."""
-        if len(password) < 8:
-            raise click.ClickException("the password needs at least 8 characters")
-        create_staff_user(email, name, password)
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo data (idempotent): associations, products, buyers, accounts, months
+    of orders, the seven agreements and their standing orders."""
+    for step in (seed_demo, seed_order_history, seed_agreements):
+        report = step(db.session)
         db.session.commit()
-        click.echo(f"staff user {email} ready")
+        for line in report:
+            click.echo(line)
 
-    @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Load the demo data (idempotent): associations, products, buyers, accounts, months
-        of orders, the seven agreements and their standing orders."""
-        from .seed import seed_demo
-        from .seed_agreements import seed_agreements
-        from .seed_orders import seed_order_history
 
-        for step in (seed_demo, seed_order_history, seed_agreements):
-            report = step(db.session)
-            db.session.commit()
-            for line in report:
-                click.echo(line)
+@click.command("audit")
+@with_appcontext
+def audit() -> None:
+    """Integrity audit: every registered check (stock equals its ledger, ...)."""
+    findings = run_checks(db.session)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        raise SystemExit(1)
+    click.echo("integrity: no findings")
 
-    @app.cli.command("audit")
-    def audit() -> None:
-        """Integrity audit: every registered check (stock equals its ledger, ...)."""
-        from .ops.integrity import run_checks
 
-        findings = run_checks(db.session)
-        for finding in findings:
-            click.echo(str(finding))
-        if findings:
-            raise SystemExit(1)
-        click.echo("integrity: no findings")
-
+def init_app(app: Flask) -> None:
+    """Add every command and command group to `flask`."""
+    for command in (create_staff, seed_demo_command, audit, backup_cli, sms_cli, standing_cli):
+        app.cli.add_command(command)
     app.cli.add_command(audit, "check-integrity")  # the command's former name
-    app.cli.add_command(backup_cli)
+    register_notifications_cli(app)

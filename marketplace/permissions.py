@@ -11,9 +11,12 @@ from .models import (
     ROLE_BUYER,
     ROLE_PROMOTER,
     ROLE_STAFF,
+    Agreement,
     Association,
     BuyerAddress,
+    Order,
     Product,
+    StandingOrder,
     User,
 )
 
@@ -89,29 +92,21 @@ def colleague_for_buyer(user_id: int) -> User:
 
 def order_for_buyer(order_id: int):
     """An order of the current buyer's business, or 404."""
-    from .models import Order
-
     return scoped_to_buyer(db.session.get(Order, order_id))
 
 
 def order_for_promoter(order_id: int):
     """An order placed with the current promoter's association, or 404."""
-    from .models import Order
-
     return scoped_to_association(db.session.get(Order, order_id))
 
 
 def standing_order_for_buyer(standing_order_id: int):
     """A standing order of the current buyer's business, or 404."""
-    from .models import StandingOrder
-
     return scoped_to_buyer(db.session.get(StandingOrder, standing_order_id))
 
 
 def agreement_for_buyer(agreement_id: int):
     """An agreement of the current buyer's business that is no longer a draft, or 404."""
-    from .models import Agreement
-
     agreement = scoped_to_buyer(db.session.get(Agreement, agreement_id))
     if agreement.status == "draft":
         abort(404)
@@ -120,8 +115,6 @@ def agreement_for_buyer(agreement_id: int):
 
 def agreement_for_promoter(agreement_id: int):
     """An agreement of the current promoter's association, not a draft, or 404."""
-    from .models import Agreement
-
     agreement = scoped_to_association(db.session.get(Agreement, agreement_id))
     if agreement.status == "draft":
         abort(404)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from marketplace.demo import BUYERS, DEMO_PASSWORD, STAFF_EMAIL
 from marketplace.extensions import db
 from marketplace.models import (
     Association,
@@ -16,7 +17,6 @@ from marketplace.models import (
     StockMovement,
     User,
 )
-from marketplace.seed import BUYERS, DEMO_PASSWORD, STAFF_EMAIL
 from marketplace.services.photos import image_path
 from marketplace.services.ruc import is_valid_ruc
 from marketplace.services.stock import ledger_balance, ledger_mismatches

@@ -47,7 +47,8 @@ PROMOTER_SOURCES = [
     "templates/auth/accept_invite.html",  # how a promoter first gets in
     "marketplace/web/producer/*.py",  # views, flash messages and forms
     "marketplace/web/auth/forms.py",  # login, account and invitation form errors
-    "marketplace/web/public/labels.py",  # units, cities, weekdays
+    "marketplace/web/association_fields.py",  # the profile form's fields and errors
+    "marketplace/labels.py",  # units, cities, weekdays, order statuses
     "marketplace/services/catalog.py",  # product, stock, profile and delivery-day errors
     "marketplace/services/stock.py",
     "marketplace/services/order_states.py",  # order statuses and refused transitions

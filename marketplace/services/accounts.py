@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..labels import BUYER_KIND_LABELS, CITY_LABELS  # noqa: F401  (read by staff/dashboard)
 from ..models import (
     BUYER_KINDS,
     CITIES,
@@ -32,13 +33,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 RUC_LENGTH = 11
 
-BUYER_KIND_LABELS = {
-    "hotel": _l("Hotel"),
-    "restaurant": _l("Restaurante"),
-    "cafe": _l("Café"),
-    "shop": _l("Tienda"),
-}
-CITY_LABELS = {"cusco": _l("Cusco"), "lima": _l("Lima")}
 
 EMAIL_TAKEN = _l("Ya existe una cuenta con este correo.")
 RUC_TAKEN = _l(

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..labels import WEEKDAY_DIGITS
 from ..models import CITIES, ROLE_PROMOTER, Association, Buyer, DeliveryRule, User
 from ..types import utcnow
 from . import DomainError
@@ -20,7 +21,6 @@ from .accounts import invite_promoter, reissue_invite
 from .ruc import is_valid_ruc
 
 SLUG_MAX = 80
-WEEKDAYS = "1234567"  # ISO weekdays, Monday = 1
 
 # What can be verified on an association: the field holding the date, and the value it needs.
 CHECKS = {
@@ -70,7 +70,7 @@ def slugify(name: str) -> str:
 def normalise_weekdays(days) -> str:
     """ISO weekday digits, sorted and without repeats: ['5', '2'] -> '25'."""
     digits = {str(d) for d in days}
-    if not digits or not digits <= set(WEEKDAYS):
+    if not digits or not digits <= set(WEEKDAY_DIGITS):
         raise DomainError(_l("Elige al menos un día de entrega."), field="delivery_weekdays")
     return "".join(sorted(digits))
 

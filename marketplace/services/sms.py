@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..formatting import lima_today
 from ..formatting import quantity as fmt_quantity
+from ..labels import unit_label
 from ..models import Order, Product, User
 from ..models.accounts import ROLE_PROMOTER
 from ..models.notifications import CHANNEL_SMS, Notification
@@ -211,7 +212,7 @@ def do_stock(session: Session, user: User, command: Command) -> tuple[str, str]:
         "%(name)s: ahora hay %(qty)s %(unit)s.",
         name=product.name,
         qty=fmt_quantity(product.stock_on_hand),
-        unit=product.unit,
+        unit=unit_label(product.unit),
     )
 
 

@@ -6,12 +6,14 @@ import uuid
 
 import click
 from flask import Blueprint, abort, current_app, request
+from flask.cli import AppGroup
 
 from ..extensions import csrf, db
 from ..services import sms as sms_service
 from . import webhook
 
-bp = Blueprint("sms", __name__, cli_group="sms")
+bp = Blueprint("sms", __name__)
+sms_cli = AppGroup("sms", help="SMS: try commands in development, forget old request keys.")
 
 
 @bp.route("/sms/inbound", methods=["POST"])
@@ -30,7 +32,7 @@ def inbound():
     return "", 204
 
 
-@bp.cli.command("receive")
+@sms_cli.command("receive")
 @click.option("--from", "phone", required=True, help="The sender's phone number.")
 @click.option("--id", "provider_id", default=None, help="Message id (default: a new one).")
 @click.argument("body")
@@ -45,7 +47,7 @@ def receive(phone: str, provider_id: str | None, body: str) -> None:
     click.echo(f"{message.outcome}{note}: {message.reply or '-'}")
 
 
-@bp.cli.command("prune")
+@sms_cli.command("prune")
 @click.option(
     "--days",
     default=sms_service.REQUEST_KEY_DAYS,

@@ -1,21 +1,21 @@
 """Web blueprints, one per audience: public catalog, auth, buyer, producer, staff."""
 
 from flask import Flask
+from flask_babel import get_locale
 
-LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
+from ..labels import LANGUAGE_NAMES
+from ..sms.routes import bp as sms_bp
+from .auth.blueprint import bp as auth_bp
+from .buyer.blueprint import bp as buyer_bp
+from .media import bp as media_bp
+from .offline import bp as offline_bp
+from .producer.blueprint import bp as producer_bp
+from .public.blueprint import bp as public_bp
+from .staff.blueprint import bp as staff_bp
+from .webhooks import bp as webhooks_bp
 
 
 def register(app: Flask) -> None:
-    from ..sms.routes import bp as sms_bp
-    from .auth import bp as auth_bp
-    from .buyer import bp as buyer_bp
-    from .media import bp as media_bp
-    from .offline import bp as offline_bp
-    from .producer import bp as producer_bp
-    from .public import bp as public_bp
-    from .staff import bp as staff_bp
-    from .webhooks import bp as webhooks_bp
-
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(buyer_bp, url_prefix="/buyer")
@@ -30,7 +30,6 @@ def register(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Template globals every page uses."""
-    from flask_babel import get_locale
 
     @app.context_processor
     def inject_globals():

@@ -1,7 +1,7 @@
 """The benches' own checks at small sizes: CI fails when a count grows with the data.
 
-Each test calls the bench module that measures by hand (`python -m bench.<name>`, README
-"Benchmarks") at two sizes, the second three or ten times the first.
+Each test calls the bench module that measures by hand (`python -m bench.<name>`,
+docs/benchmarks.md) at two sizes, the second three or ten times the first.
 """
 
 from datetime import datetime

@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from marketplace import create_app
+from marketplace.demo import seed_demo
 from marketplace.extensions import db
-from marketplace.seed import seed_demo
 from tests.conftest import empty_all_tables, make_config
 
 from .accessibility import AXE_SCRIPT

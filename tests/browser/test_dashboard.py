@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import seed_agreements, seed_order_history
 from marketplace.extensions import db
-from marketplace.seed_agreements import seed_agreements
-from marketplace.seed_orders import seed_order_history
 
 from .accessibility import check_accessibility, describe
 from .test_staff_back_office import log_in_as_staff

@@ -6,9 +6,9 @@ import re
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import Product
-from marketplace.seed import DEMO_PASSWORD
 
 from .accessibility import check_accessibility, describe
 

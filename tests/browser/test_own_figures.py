@@ -4,10 +4,8 @@ data: nothing wider than the screen, no serious accessibility violation, figures
 import pytest
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import DEMO_PASSWORD, seed_agreements, seed_order_history
 from marketplace.extensions import db
-from marketplace.seed import DEMO_PASSWORD
-from marketplace.seed_agreements import seed_agreements
-from marketplace.seed_orders import seed_order_history
 
 from .accessibility import check_accessibility, describe
 

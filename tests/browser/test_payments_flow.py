@@ -6,9 +6,9 @@ import re
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import STAFF_EMAIL
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.seed import STAFF_EMAIL
 
 from .test_ordering_flow import (
     BUYER,

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models import BuyerAddress, Order, Product, PromoterRequest, StockMovement, User
 from marketplace.models.catalog import REASON_PRODUCTION
-from marketplace.seed import DEMO_PASSWORD
 from tests.factories import place_order
 
 from .accessibility import check_accessibility, describe

@@ -4,7 +4,7 @@ and filters update the page in place with the CSRF token sent by htmx."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from marketplace.seed import DEMO_PASSWORD, STAFF_EMAIL
+from marketplace.demo import DEMO_PASSWORD, STAFF_EMAIL
 
 from .accessibility import check_accessibility, describe
 

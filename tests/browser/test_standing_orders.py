@@ -8,11 +8,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from marketplace.demo import DEMO_PASSWORD, seed_agreements
 from marketplace.extensions import db
 from marketplace.formatting import LIMA, lima_today
 from marketplace.models import Order, StandingOrder
-from marketplace.seed import DEMO_PASSWORD
-from marketplace.seed_agreements import seed_agreements
 from marketplace.services import standing_orders as so
 from marketplace.services.calendar import is_holiday
 from marketplace.standing_cli import run_placement

@@ -6,12 +6,10 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from marketplace.demo import seed_agreements, seed_demo, seed_order_history
 from marketplace.extensions import db
 from marketplace.formatting import LIMA
 from marketplace.models import Agreement, StandingOrder
-from marketplace.seed import seed_demo
-from marketplace.seed_agreements import seed_agreements
-from marketplace.seed_orders import seed_order_history
 from marketplace.services import agreements as svc
 from marketplace.standing_cli import run_placement
 

@@ -2,10 +2,9 @@
 
 import sqlalchemy as sa
 
+from marketplace.demo import seed_demo, seed_order_history
 from marketplace.extensions import db
 from marketplace.models import Notification, Order, StockMovement
-from marketplace.seed import seed_demo
-from marketplace.seed_orders import seed_order_history
 from marketplace.services import order_states as st
 from marketplace.services.stock import ledger_mismatches
 

@@ -7,8 +7,8 @@ import time_machine
 
 from marketplace.extensions import db
 from marketplace.formatting import LIMA
+from marketplace.labels import weekdays, years_running
 from marketplace.types import utcnow
-from marketplace.web.public.labels import weekdays, years_running
 from tests.conftest import text
 from tests.factories import AssociationFactory, DeliveryRuleFactory, ProductFactory
 

@@ -14,14 +14,10 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, ValidationError
 
 from ...extensions import db
+from ...labels import BUYER_KIND_LABELS, CITY_LABELS
 from ...models import BUYER_KINDS, CITIES
 from ...services import accounts
-from ...services.accounts import (
-    BUYER_KIND_LABELS,
-    CITY_LABELS,
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
-)
+from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def strip(value):

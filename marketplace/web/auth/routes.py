@@ -1,7 +1,5 @@
 """Log in and out, register a business, accept an invitation, one's own account."""
 
-from urllib.parse import urlsplit
-
 import flask_babel
 from flask import (
     current_app,
@@ -19,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from ...extensions import db, limiter
+from ...labels import LANGUAGE_NAMES
 from ...models import User
 from ...services import DomainError, accounts
 from ...types import utcnow
-from .. import LANGUAGE_NAMES
+from ..redirects import safe_next
 from . import bp
 from .forms import (
     PASSWORD_HINT,
@@ -37,18 +36,6 @@ from .forms import (
 @bp.context_processor
 def password_hint() -> dict:
     return {"password_hint": PASSWORD_HINT}
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are followed after login; anything with a host or scheme is not."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    if "\\" in target:
-        return fallback
-    return target
 
 
 def home_for(user: User) -> str:

@@ -1,7 +1,10 @@
-"""The buyer's own pages: its business, colleagues and addresses."""
+"""The buyer's pages: its business, cart, orders, payments, invoices, agreements,
+standing orders and spend.
+
+`bp` is defined here and each route module attaches its views to it; `blueprint` imports
+every route module, so the blueprint to register is `blueprint.bp`.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("buyer", __name__)
-
-from . import agreements, cart, invoices, orders, payments, routes, spend, standing_orders  # noqa: E402,F401  (route modules attach to bp; add yours here)

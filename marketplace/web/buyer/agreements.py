@@ -4,37 +4,16 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
 
 from ...extensions import db
 from ...models.agreements import DRAFT
 from ...permissions import agreement_for_buyer, buyer_required
 from ...services import DomainError
 from ...services import agreements as svc
+from ..agreement_views import DeclineForm, agreement_context
 from . import bp
-
-
-class DeclineForm(FlaskForm):
-    reason = TextAreaField(_l("¿Qué habría que cambiar?"), validators=[Optional(), Length(max=300)])
-
-
-def agreement_context(agreement, decline_form=None) -> dict:
-    """What every agreement page shows, for buyer and promoter alike."""
-    agreement = svc.agreement_with_details(db.session, agreement.id)
-    return {
-        "agreement": agreement,
-        "months": svc.monthly_volumes(db.session, agreement) if agreement.status != DRAFT else [],
-        "versions": svc.versions_of(db.session, agreement),
-        "labels": svc.STATUS_LABELS,
-        "tones": svc.STATUS_TONES,
-        "frequency_labels": svc.FREQUENCY_LABELS,
-        "action_labels": svc.ACTION_LABELS,
-        "decline_form": decline_form or DeclineForm(formdata=None),
-    }
 
 
 @bp.route("/agreements")

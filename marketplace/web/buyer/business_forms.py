@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from ...labels import CITY_LABELS
 from ...models import CITIES
-from ...services.accounts import CITY_LABELS
 
 
 def strip(value):

@@ -17,14 +17,14 @@ from wtforms.validators import InputRequired
 
 from ...extensions import db
 from ...formatting import lima_date
+from ...labels import city_label
 from ...models import Product
 from ...models.payments import METHOD_ACCOUNT, METHOD_CARD
 from ...permissions import buyer_required, get_or_404
 from ...services import DomainError, order_payments, ordering
 from ...services.stock import InsufficientStock
-from ..auth.routes import safe_next
 from ..htmx import is_partial_request, render
-from ..public.labels import city_label
+from ..redirects import safe_next
 from . import bp
 from .payments import redirect_to_checkout
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...permissions import buyer_required, scoped_to_buyer
 from ...services import credit, invoicing
-from ..staff.payments import pdf_response
+from ..invoice_pdf import pdf_response
 from . import bp
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
@@ -17,9 +17,10 @@ from wtforms.validators import Optional
 
 from ...extensions import db
 from ...formatting import lima_date, lima_today, money
+from ...labels import order_status_label
 from ...models import Association, Order, Product
 from ...permissions import buyer_required, get_or_404, order_for_buyer
-from ...services import DomainError, ordering
+from ...services import DomainError, calendar, delivery, ordering
 from ...services import order_states as st
 from ..htmx import render
 from . import bp
@@ -60,7 +61,7 @@ def filtered_orders(query, form: OrderFilterForm):
 
 def status_choices():
     return [SelectChoice("", _("Todos"))] + [
-        SelectChoice(s, str(st.LABELS[s])) for s in st.STATUSES
+        SelectChoice(s, order_status_label(s)) for s in st.STATUSES
     ]
 
 
@@ -187,10 +188,6 @@ class SampleForm(FlaskForm):
 @buyer_required
 def sample_request(product_id: int):
     """Ask for a free sample of a product that offers them."""
-    from datetime import date
-
-    from ...services import calendar, delivery
-
     product = get_or_404(Product, product_id)
     if not product.active:
         abort(404)
@@ -244,12 +241,3 @@ def sample_request(product_id: int):
     )
     response.status_code = status
     return response
-
-
-@bp.record_once
-def order_status_helpers(state):
-    """Status words and badge tones for every template that shows orders (macros too)."""
-    state.app.jinja_env.globals.update(
-        order_status_label=lambda s: st.LABELS.get(s, s),
-        order_status_tone=lambda s: st.TONES.get(s, ""),
-    )

@@ -7,7 +7,6 @@ from flask_login import current_user
 from ...extensions import db
 from ...permissions import active_address_for_buyer, buyer_required, colleague_for_buyer
 from ...services import DomainError, accounts
-from ...services.accounts import BUYER_KIND_LABELS, CITY_LABELS
 from . import bp
 from .business_forms import AddressForm, ColleagueForm
 
@@ -33,8 +32,6 @@ def render_index(colleague_form=None, address_form=None, error=None, status=200)
         members=members,
         member_status=accounts.member_status,
         addresses=accounts.active_addresses(db.session, buyer.id),
-        kind_labels=BUYER_KIND_LABELS,
-        city_labels=CITY_LABELS,
         colleague_form=colleague_form or ColleagueForm(formdata=None),
         address_form=address_form or new_address_form(),
         invite_link=invite_link,

@@ -1,7 +1,9 @@
-"""The promoter's pages: the association's profile, story, photos, products and stock."""
+"""The promoter's pages: the association's profile, products, stock, orders, agreements and figures.
+
+`bp` is defined here and each route module attaches its views to it; `blueprint` imports
+every route module, so the blueprint to register is `blueprint.bp`.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("producer", __name__)
-
-from . import agreements, closures, demand, figures, home, ledger, orders, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

@@ -12,7 +12,7 @@ from ...models.agreements import DRAFT
 from ...permissions import agreement_for_promoter, promoter_required
 from ...services import DomainError
 from ...services import agreements as svc
-from ..buyer.agreements import DeclineForm, agreement_context
+from ..agreement_views import DeclineForm, agreement_context
 from . import bp
 
 

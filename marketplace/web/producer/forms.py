@@ -7,9 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -23,26 +21,18 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...formatting import lima_today
+from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
-
-CATEGORY_NAMES = {"cheese": _l("Queso"), "maize": _l("Maíz")}
-UNIT_NAMES = {"kg": _l("Kilo"), "piece": _l("Pieza"), "sack50": _l("Saco de 50 kg")}
-CITY_NAMES = {"cusco": _l("Cusco"), "lima": _l("Lima")}
-WEEKDAY_NAMES = {
-    "1": _l("Lunes"),
-    "2": _l("Martes"),
-    "3": _l("Miércoles"),
-    "4": _l("Jueves"),
-    "5": _l("Viernes"),
-    "6": _l("Sábado"),
-    "7": _l("Domingo"),
-}
+from ..association_fields import (
+    AssociationFields,
+    NumberField,
+    WholeNumberField,
+    max_decimals,
+)
 
 
 def choices(names: dict, only=None) -> list[SelectChoice]:
@@ -52,64 +42,9 @@ def choices(names: dict, only=None) -> list[SelectChoice]:
     ]
 
 
-class NumberField(DecimalField):
-    """A decimal typed on a phone: '2,5' and '2.5' both mean two and a half."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, places=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
-        super().__init__(label, validators, places=places, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip().replace(" ", "")
-        if not raw:
-            self.data = None
-            return
-        if raw.count(",") == 1 and "." not in raw:
-            raw = raw.replace(",", ".")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_l("Escribe un número, por ejemplo 12.5.")) from None
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(_l("Escribe un número, por ejemplo 12.5."))
-        self.data = value
-
-
-class WholeNumberField(IntegerField):
-    """An integer with a Spanish message when it is not one."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Escribe un número entero.")) from None
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def max_decimals(places: int, message):
-    def check(form, field):
-        if field.data is not None and field.data != field.data.quantize(Decimal(10) ** -places):
-            raise ValidationError(message)
-
-    return check
 
 
 def greater_than_zero(message):
@@ -120,71 +55,8 @@ def greater_than_zero(message):
     return check
 
 
-def not_in_future_year(form, field):
-    if field.data is not None and field.data > lima_today().year:
-        raise ValidationError(_l("El año no puede ser futuro."))
-
-
-PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
-
-
-class ProfileForm(FlaskForm):
-    tagline = StringField(
-        _l("Frase corta"),
-        validators=[Optional(), Length(max=200, message=_l("Máximo 200 caracteres."))],
-    )
-    district = StringField(
-        _l("Distrito"),
-        validators=[DataRequired(_l("Escribe el distrito.")), Length(max=80)],
-    )
-    province = StringField(
-        _l("Provincia"),
-        validators=[DataRequired(_l("Escribe la provincia.")), Length(max=80)],
-    )
-    region = StringField(
-        _l("Región"),
-        validators=[DataRequired(_l("Escribe la región.")), Length(max=80)],
-    )
-    member_families = WholeNumberField(
-        _l("Familias socias"),
-        validators=[
-            InputRequired(_l("Escribe cuántas familias son socias.")),
-            NumberRange(min=0, max=100000, message=_l("Entre 0 y 100 000.")),
-        ],
-    )
-    founded_year = WholeNumberField(
-        _l("Año de fundación"),
-        validators=[
-            Optional(),
-            NumberRange(min=1900, message=_l("Escribe un año desde 1900.")),
-            not_in_future_year,
-        ],
-    )
-    contact_phone = StringField(
-        _l("Teléfono de contacto"),
-        validators=[Optional(), PHONE],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
-    min_order = NumberField(
-        _l("Pedido mínimo (S/)"),
-        validators=[
-            InputRequired(_l("Escribe el pedido mínimo; 0 si no hay.")),
-            NumberRange(min=0, max=1000000, message=_l("Entre 0 y 1 000 000 soles.")),
-            max_decimals(2, _l("Usa como máximo dos decimales.")),
-        ],
-    )
-    ruc = StringField(
-        _l("RUC"),
-        validators=[
-            Optional(),
-            Regexp(r"^[0-9]{11}$", message=_l("El RUC tiene 11 dígitos.")),
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
-    sanitary_registration = StringField(
-        _l("Registro sanitario"),
-        validators=[Optional(), Length(max=60, message=_l("Máximo 60 caracteres."))],
-    )
+class ProfileForm(AssociationFields):
+    """The association's profile as its promoter keeps it."""
 
 
 class StoryForm(FlaskForm):
@@ -220,13 +92,13 @@ class PhotoForm(FlaskForm):
 class DeliveryRuleForm(FlaskForm):
     city = SelectField(
         _l("Ciudad"),
-        choices=choices(CITY_NAMES, CITIES),
+        choices=choices(CITY_LABELS, CITIES),
         validators=[DataRequired(_l("Elige una ciudad."))],
         validate_choice=False,  # the service says which cities exist, in Spanish
     )
     weekdays = MultiCheckboxField(
         _l("Días de entrega"),
-        choices=choices(WEEKDAY_NAMES),
+        choices=choices(WEEKDAY_CHOICES),
         validate_choice=False,
     )
     lead_days = WholeNumberField(
@@ -252,7 +124,7 @@ class ProductForm(FlaskForm):
     )
     category = SelectField(
         _l("Categoría"),
-        choices=choices(CATEGORY_NAMES),
+        choices=choices(CATEGORY_LABELS),
         validators=[DataRequired(_l("Elige una categoría."))],
         validate_choice=False,
     )

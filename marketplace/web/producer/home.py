@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...formatting import lima_today
+from ...labels import unit_quantity
 from ...models import Order, Product
 from ...models.sms import PromoterRequest
 from ...permissions import (
@@ -36,7 +37,6 @@ from ...services import order_states as st
 from ...services import standing_orders as so
 from ...services.stock import StockChanged
 from ..htmx import is_partial_request
-from ..public.labels import unit_quantity
 from . import bp
 
 ORDER_ACTIONS = {

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...formatting import cents_from_soles, soles
+from ...labels import CITY_LABELS, unit_quantity
 from ...models import CITIES, AssociationPhoto, DeliveryRule, Product
 from ...models.catalog import (
     REASON_CORRECTION,
@@ -29,10 +30,8 @@ from ...services import DomainError, calendar, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
 from ..htmx import is_partial_request, render
-from ..public.labels import unit_quantity
 from . import bp
 from .forms import (
-    CITY_NAMES,
     DeliveryRuleForm,
     PhotoForm,
     ProductForm,
@@ -223,7 +222,7 @@ def delivery():
     association = own_association()
     form = DeliveryRuleForm()
     cities = free_cities(association)
-    form.city.choices = choices(CITY_NAMES, cities)
+    form.city.choices = choices(CITY_LABELS, cities)
     if form.validate_on_submit():
         try:
             catalog.save_delivery_rule(
@@ -259,7 +258,7 @@ def delivery_edit(rule_id: int):
     association = own_association()
     rule = scoped_to_association(db.session.get(DeliveryRule, rule_id))
     form = DeliveryRuleForm(obj=rule)
-    form.city.choices = choices(CITY_NAMES, free_cities(association, keep=rule.city))
+    form.city.choices = choices(CITY_LABELS, free_cities(association, keep=rule.city))
     if not form.is_submitted():
         form.weekdays.data = list(rule.weekdays)
     if form.validate_on_submit():

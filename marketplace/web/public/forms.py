@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 
+from ...labels import CATEGORY_LABELS, CITY_LABELS
 from ...models import CATEGORIES, CITIES
-from .labels import CATEGORY_LABELS, CITY_LABELS
 from .queries import CatalogFilters
 
 MAX_QUERY_LENGTH = 100

@@ -7,7 +7,6 @@ from ...services import calendar
 from ..htmx import render
 from . import bp
 from .forms import CatalogFilterForm
-from .labels import FILTERS
 from .queries import (
     association_choices,
     association_list,
@@ -18,12 +17,6 @@ from .queries import (
 )
 
 PER_PAGE = 24
-
-
-@bp.record_once
-def register_filters(state) -> None:
-    """Catalog words as app-wide filters: every screen names units and stock alike."""
-    state.app.jinja_env.filters.update(FILTERS)
 
 
 @bp.route("/")

@@ -1,7 +1,9 @@
-"""Platform staff: associations, verification, promoters."""
+"""Platform staff: associations, verification, promoters, buyers, agreements and payments.
+
+`bp` is defined here and each route module attaches its views to it; `blueprint` imports
+every route module, so the blueprint to register is `blueprint.bp`.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
-
-from . import agreements, closures, dashboard, order_payments, payments, routes  # noqa: E402,F401  (route modules attach to bp; add yours here)

@@ -30,7 +30,7 @@ from ...permissions import get_or_404, staff_required
 from ...services import DomainError
 from ...services import agreements as svc
 from ...services import standing_orders as so
-from ..buyer.agreements import agreement_context
+from ..agreement_views import agreement_context
 from . import bp
 
 TEXTS = ("flavour_standard", "activations", "merchandising", "visits")

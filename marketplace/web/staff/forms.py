@@ -1,14 +1,10 @@
 """Forms of the staff back office: associations, promoter invitations and list filters."""
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     Form,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -22,29 +18,12 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...formatting import lima_today
-from ...services.ruc import is_valid_ruc
+from ...labels import CITY_LABELS, WEEKDAY_CHOICES
+from ..association_fields import AssociationFields, WholeNumberField, strip
 
-CITY_LABELS = {"cusco": _l("Cusco"), "lima": _l("Lima")}
-KIND_LABELS = {
-    "hotel": _l("Hotel"),
-    "restaurant": _l("Restaurante"),
-    "cafe": _l("Café"),
-    "shop": _l("Tienda"),
-}
-WEEKDAY_LABELS = (
-    ("1", _l("Lunes")),
-    ("2", _l("Martes")),
-    ("3", _l("Miércoles")),
-    ("4", _l("Jueves")),
-    ("5", _l("Viernes")),
-    ("6", _l("Sábado")),
-    ("7", _l("Domingo")),
-)
 NOT_IN_LIST = _l("Elige una opción de la lista.")
 PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe solo números, por ejemplo 984123456."))
 
@@ -55,10 +34,6 @@ def options(pairs, first: tuple | None = None) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in items]
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class CheckboxesField(SelectMultipleField):
     """Several choices shown as checkboxes (a fieldset in the template)."""
 
@@ -66,75 +41,13 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def valid_ruc(form, field) -> None:
-    if field.data and not is_valid_ruc(field.data):
-        raise ValidationError(
-            _l("El RUC no es válido: son 11 dígitos y el último es un dígito de control.")
-        )
-
-
-def founded_year_in_range(form, field) -> None:
-    if field.data is not None and not 1900 <= field.data <= lima_today().year:
-        raise ValidationError(_l("Escribe un año entre 1900 y %(year)s.", year=lima_today().year))
-
-
-class AssociationForm(FlaskForm):
+class AssociationForm(AssociationFields):
     """The association's own data (editing)."""
 
     name = StringField(
         _l("Nombre"),
         filters=[strip],
         validators=[DataRequired(_l("Escribe el nombre.")), Length(max=160)],
-    )
-    tagline = StringField(_l("Lema"), filters=[strip], validators=[Optional(), Length(max=200)])
-    district = StringField(
-        _l("Distrito"),
-        filters=[strip],
-        validators=[DataRequired(_l("Escribe el distrito.")), Length(max=80)],
-    )
-    province = StringField(
-        _l("Provincia"),
-        filters=[strip],
-        validators=[DataRequired(_l("Escribe la provincia.")), Length(max=80)],
-    )
-    region = StringField(
-        _l("Región"),
-        filters=[strip],
-        validators=[DataRequired(_l("Escribe la región.")), Length(max=80)],
-    )
-    member_families = IntegerField(
-        _l("Familias socias"),
-        validators=[
-            InputRequired(_l("Escribe cuántas familias son socias.")),
-            NumberRange(min=0, max=100000, message=_l("Escribe un número entre 0 y 100000.")),
-        ],
-    )
-    founded_year = IntegerField(
-        _l("Año de fundación"), validators=[Optional(), founded_year_in_range]
-    )
-    min_order = DecimalField(
-        _l("Pedido mínimo (S/)"),
-        places=2,
-        default=Decimal("0"),
-        validators=[
-            InputRequired(_l("Escribe el pedido mínimo en soles (0 si no hay).")),
-            NumberRange(min=0, max=1000000, message=_l("Escribe un monto entre 0 y 1000000.")),
-        ],
-    )
-    ruc = StringField(
-        _l("RUC"),
-        filters=[strip],
-        validators=[Optional(), valid_ruc],
-    )
-    sanitary_registration = StringField(
-        _l("Registro sanitario"),
-        filters=[strip],
-        validators=[Optional(), Length(max=60)],
-    )
-    contact_phone = StringField(
-        _l("Teléfono de contacto"),
-        filters=[strip],
-        validators=[Optional(), PHONE],
     )
 
 
@@ -149,11 +62,11 @@ class NewAssociationForm(AssociationForm):
     )
     delivery_weekdays = CheckboxesField(
         _l("Días de entrega"),
-        choices=options(WEEKDAY_LABELS),
+        choices=options(WEEKDAY_CHOICES.items()),
         invalid_choice_message=_l("Elige días de la lista."),
         validators=[DataRequired(_l("Elige al menos un día de entrega."))],
     )
-    delivery_lead_days = IntegerField(
+    delivery_lead_days = WholeNumberField(
         _l("Días de anticipación"),
         default=2,
         validators=[

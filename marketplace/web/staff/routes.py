@@ -16,9 +16,6 @@ from ...services.accounts import INVITE_VALID_FOR
 from ..htmx import is_partial_request, render
 from . import bp
 from .forms import (
-    CITY_LABELS,
-    KIND_LABELS,
-    WEEKDAY_LABELS,
     AssociationForm,
     BuyerFilterForm,
     InvitePromoterForm,
@@ -32,11 +29,7 @@ BUYERS_PER_PAGE = 50
 
 @bp.context_processor
 def staff_helpers():
-    weekday_names = dict(WEEKDAY_LABELS)
     return {
-        "city_label": lambda city: CITY_LABELS.get(city, city),
-        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
-        "weekday_names": lambda digits: ", ".join(str(weekday_names[d]) for d in digits),
         "promoter_status": svc.promoter_status,
         "invitation_expired": svc.invitation_expired,
         "invite_days": INVITE_VALID_FOR.days,

@@ -1,6 +1,6 @@
-"""Demo agreements and standing orders: the seven collaboration agreements of seed-facts.md.
+"""Demo agreements and standing orders: the seven collaboration agreements of the field facts.
 
-Built on seed.py's associations, products, buyers and accounts (looked up by slug and
+Built on the demo associations, products, buyers and accounts (looked up by slug and
 email). Each buyer has one agreement with the association it buys from most: a six-month
 pilot at list prices (version 1, which covers the demo order history) renewed today as
 version 2 with a small agreed discount, both sides' acceptances and an event per step, and
@@ -22,13 +22,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from .formatting import LIMA, lima_today
-from .models import Agreement, AgreementEvent, AgreementPrice, Association, Product, User
-from .models.agreements import ACTIVE, ENDED
-from .models.standing_orders import StandingOrder
-from .services import agreements as agreement_service
-from .services import delivery, ordering
-from .services import standing_orders as so
+from ..formatting import LIMA, lima_today
+from ..models import Agreement, AgreementEvent, AgreementPrice, Association, Product, User
+from ..models.agreements import ACTIVE, ENDED
+from ..models.standing_orders import StandingOrder
+from ..services import agreements as agreement_service
+from ..services import delivery, ordering
+from ..services import standing_orders as so
 
 
 @dataclass(frozen=True)
@@ -223,34 +223,20 @@ def _seed(session: Session, today: date) -> list[str]:
     return report
 
 
+BUYER_COMMITMENTS = (
+    "Pedir el volumen comprometido cada mes y avisar con dos semanas si baja; "
+    "contar el origen del producto a sus clientes."
+)
+ASSOCIATION_COMMITMENTS = (
+    "Tener el stock listo para cada entrega y para muestras; avisar cualquier "
+    "faltante antes del cierre del pedido."
+)
+
+
 def _agreement_pair(session, spec, buyer_user, promoter, staff, products, today) -> Agreement:
     """Version 1 (the pilot, at list prices) and version 2 (renewed today, agreed prices)."""
     start = _months_back(today, PILOT_MONTHS)
-    commitments = {
-        "flavour_standard": spec.flavour,
-        "activations": spec.activations,
-        "merchandising": spec.merchandising,
-        "visits": spec.visits,
-        "buyer_commitments": (
-            "Pedir el volumen comprometido cada mes y avisar con dos semanas si baja; "
-            "contar el origen del producto a sus clientes."
-        ),
-        "association_commitments": (
-            "Tener el stock listo para cada entrega y para muestras; avisar cualquier "
-            "faltante antes del cierre del pedido."
-        ),
-    }
-    common = {
-        "buyer_id": buyer_user.buyer_id,
-        "association_id": products[spec.prices[0][0]].association_id,
-        "committed_kg_per_month": Decimal(spec.committed_kg),
-        "delivery_frequency": spec.frequency,
-        "payment_terms_days": spec.payment_days,
-        "created_by_id": staff.id if staff else None,
-        "buyer_accepted_by_id": buyer_user.id,
-        "association_accepted_by_id": promoter.id if promoter else None,
-        **commitments,
-    }
+    common = _terms(spec, buyer_user, promoter, staff, products)
     pilot = Agreement(
         version=1,
         status=ENDED,
@@ -291,52 +277,75 @@ def _agreement_pair(session, spec, buyer_user, promoter, staff, products, today)
     promoter_id = promoter.id if promoter else None
     staff_id = staff.id if staff else None
     for agreement, created in ((pilot, start), (renewal, today)):
-        steps = [
-            ("created", None, "draft", staff_id, created - timedelta(days=10)),
-            ("proposed", "draft", "proposed", staff_id, created - timedelta(days=8)),
-            ("buyer_accepted", "proposed", "proposed", buyer_user.id, created - timedelta(days=6)),
-            (
-                "association_accepted",
-                "proposed",
-                "proposed",
-                promoter_id,
-                created - timedelta(days=4),
-            ),
-            ("activated", "proposed", "active", None, created - timedelta(days=4)),
-        ]
-        for action, from_status, to_status, actor_id, day in steps:
-            session.add(
-                AgreementEvent(
-                    agreement_id=agreement.id,
-                    action=action,
-                    from_status=from_status,
-                    to_status=to_status,
-                    actor_id=actor_id,
-                    created_at=_at(day),
-                )
-            )
-    session.add_all(
-        [
-            AgreementEvent(
-                agreement_id=pilot.id,
-                action="renewed",
-                from_status="active",
-                to_status="active",
-                actor_id=staff_id,
-                created_at=_at(today - timedelta(days=10)),
-            ),
-            AgreementEvent(
-                agreement_id=pilot.id,
-                action="superseded",
-                from_status="active",
-                to_status="ended",
-                reason="Versión 2 en vigor",
-                created_at=_at(today, 0),
-            ),
-        ]
-    )
+        session.add_all(_signing_events(agreement, created, staff_id, buyer_user.id, promoter_id))
+    session.add_all(_renewal_events(pilot, staff_id, today))
     session.flush()
     return renewal
+
+
+def _terms(spec, buyer_user, promoter, staff, products) -> dict:
+    """What both versions of an agreement share: the parties, volume, frequency, payment
+    terms, acceptances and each side's commitments."""
+    return {
+        "buyer_id": buyer_user.buyer_id,
+        "association_id": products[spec.prices[0][0]].association_id,
+        "committed_kg_per_month": Decimal(spec.committed_kg),
+        "delivery_frequency": spec.frequency,
+        "payment_terms_days": spec.payment_days,
+        "created_by_id": staff.id if staff else None,
+        "buyer_accepted_by_id": buyer_user.id,
+        "association_accepted_by_id": promoter.id if promoter else None,
+        "flavour_standard": spec.flavour,
+        "activations": spec.activations,
+        "merchandising": spec.merchandising,
+        "visits": spec.visits,
+        "buyer_commitments": BUYER_COMMITMENTS,
+        "association_commitments": ASSOCIATION_COMMITMENTS,
+    }
+
+
+def _signing_events(agreement, created, staff_id, buyer_user_id, promoter_id) -> list:
+    """Drafted and proposed by staff, accepted by both sides, then active."""
+    steps = [
+        ("created", None, "draft", staff_id, created - timedelta(days=10)),
+        ("proposed", "draft", "proposed", staff_id, created - timedelta(days=8)),
+        ("buyer_accepted", "proposed", "proposed", buyer_user_id, created - timedelta(days=6)),
+        ("association_accepted", "proposed", "proposed", promoter_id, created - timedelta(days=4)),
+        ("activated", "proposed", "active", None, created - timedelta(days=4)),
+    ]
+    return [
+        AgreementEvent(
+            agreement_id=agreement.id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor_id,
+            created_at=_at(day),
+        )
+        for action, from_status, to_status, actor_id, day in steps
+    ]
+
+
+def _renewal_events(pilot, staff_id, today) -> list:
+    """The pilot renewed by staff, and ended when version 2 took over today."""
+    return [
+        AgreementEvent(
+            agreement_id=pilot.id,
+            action="renewed",
+            from_status="active",
+            to_status="active",
+            actor_id=staff_id,
+            created_at=_at(today - timedelta(days=10)),
+        ),
+        AgreementEvent(
+            agreement_id=pilot.id,
+            action="superseded",
+            from_status="active",
+            to_status="ended",
+            reason="Versión 2 en vigor",
+            created_at=_at(today, 0),
+        ),
+    ]
 
 
 def _standing_order(session, spec, buyer_user, association, agreement, products) -> str:

@@ -1,7 +1,7 @@
 """Demo order history: six months of cheese and maize delivered to the seven demo buyers.
 
-Built on the demo data of seed.py (associations, products, buyers and accounts by their
-slugs and emails). Each buyer has a habit drawn from seed-facts.md (the hotel's weekly
+Built on the demo associations, products, buyers and accounts (looked up by their slugs and
+emails). Each buyer has a habit drawn from the field facts (the hotel's weekly
 cheese, the restaurant's sack of chullpi for cancha, the shop's monthly restock), varied a
 little by a fixed random seed so that the history is the same on every machine. Past orders
 went the whole way: placed, confirmed, dispatched and delivered (a few short, one cancelled,
@@ -24,10 +24,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from .formatting import LIMA, lima_today
-from .models import (
+from ..formatting import LIMA, lima_today
+from ..models import (
     Association,
-    Buyer,
     BuyerAddress,
     Notification,
     Order,
@@ -36,15 +35,15 @@ from .models import (
     Product,
     User,
 )
-from .models.catalog import (
+from ..models.catalog import (
     REASON_DELIVERY,
     REASON_PRODUCTION,
     REASON_RELEASE,
     REASON_RESERVATION,
 )
-from .services import DomainError, calendar, delivery, ordering, payouts, pricing
-from .services import order_states as st
-from .services.stock import move_stock
+from ..services import DomainError, calendar, delivery, ordering, payouts, pricing
+from ..services import order_states as st
+from ..services.stock import move_stock
 
 WEEKS = 26  # about six months of history
 SEED_MARK = "seed-"
@@ -129,6 +128,28 @@ def vary(rng: random.Random, qty: Decimal, unit: str) -> Decimal:
     return max(Decimal("0.5"), (qty * factor).quantize(Decimal("0.5")))
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """The demo records the history is built on, looked up once."""
+
+    associations: dict[str, Association]  # by slug
+    products: dict[tuple[int, str], Product]  # by (association id, slug)
+    users: dict[str, User]  # buyers' accounts by email
+    promoters: dict[int, User | None]  # by association id
+    rules: dict
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One past delivery of a habit."""
+
+    day: date
+    habit: Habit
+    user: User
+    address: BuyerAddress
+    association: Association
+
+
 def seed_order_history(session: Session) -> list[str]:
     """Add the demo order history if it is not there yet; returns what was done."""
     existing = session.scalar(
@@ -136,6 +157,39 @@ def seed_order_history(session: Session) -> list[str]:
     )
     if existing:
         return [f"found order history ({existing} demo orders)"]
+    seeded = _seeded(session)
+    if seeded is None:
+        return ["skipped order history: run seed-demo's associations and buyers first"]
+    rng = random.Random(2023)
+    planned = _plan(session, rng, seeded, lima_today())
+    outcomes = ["delivered"] * len(planned)
+    if len(outcomes) > 20:
+        outcomes[7] = st.CANCELLED
+        outcomes[19] = st.REJECTED
+    orders, kilos = 0, Decimal(0)
+    value = 0
+    for plan, outcome in zip(planned, outcomes, strict=True):
+        order = _history_order(session, rng, plan, seeded, outcome)
+        orders += 1
+        if order.status == st.DELIVERED:
+            value += order.delivered_subtotal_cents
+            kilos += sum(
+                (line.delivered_quantity * line.weight_per_unit_kg for line in order.lines),
+                Decimal(0),
+            )
+    report = [
+        f"created {orders} past orders over {WEEKS} weeks: {kilos:.0f} kg delivered, "
+        f"S/ {Decimal(value) / 100:,.2f} before IGV"
+    ]
+    report += _upcoming_orders(session, seeded.associations, seeded.products, seeded.users)
+    session.flush()
+    payouts.record_missing_deliveries(session)  # each delivery's sale and fee in the ledger
+    return report
+
+
+def _seeded(session: Session) -> Seeded | None:
+    """The associations, products, buyers' accounts, promoters and delivery rules of the
+    habits; None while seed-demo's associations and buyers are missing."""
     associations = {
         a.slug: a
         for a in session.scalars(
@@ -157,7 +211,7 @@ def seed_order_history(session: Session) -> list[str]:
         )
     }
     if len(associations) < 2 or len(users) < len({h.buyer_email for h in HABITS}):
-        return ["skipped order history: run seed-demo's associations and buyers first"]
+        return None
     promoters = {
         a.id: session.scalar(
             sa.select(User).where(User.association_id == a.id).order_by(User.id).limit(1)
@@ -165,9 +219,11 @@ def seed_order_history(session: Session) -> list[str]:
         for a in associations.values()
     }
     rules = delivery.rules_for(session, [a.id for a in associations.values()])
+    return Seeded(associations, products, users, promoters, rules)
 
-    rng = random.Random(2023)
-    today = lima_today()
+
+def _plan(session: Session, rng: random.Random, seeded: Seeded, today: date) -> list[Planned]:
+    """Every past delivery of every habit over the weeks of history, by date."""
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS)
     planned = []
     for week in range(WEEKS):
@@ -177,65 +233,66 @@ def seed_order_history(session: Session) -> list[str]:
                 continue
             if rng.random() < 0.08:  # a holiday, a closed kitchen: that week is skipped
                 continue
-            user = users[habit.buyer_email]
+            user = seeded.users[habit.buyer_email]
             address = session.scalar(
                 sa.select(BuyerAddress)
                 .where(BuyerAddress.buyer_id == user.buyer_id)
                 .order_by(BuyerAddress.id)
                 .limit(1)
             )
-            association = associations[habit.association]
-            rule = rules.get((association.id, address.city))
+            association = seeded.associations[habit.association]
+            rule = seeded.rules.get((association.id, address.city))
             if rule is None:
                 continue
             day = monday + timedelta(days=min(rule.weekday_numbers) - 1)
             if day >= today or calendar.is_holiday(day):  # nothing is delivered on a holiday
                 continue
-            planned.append((day, habit, user, address, association))
-    planned.sort(key=lambda p: p[0])
-
-    report = []
-    orders, kilos = 0, Decimal(0)
-    value = 0
-    outcomes = ["delivered"] * len(planned)
-    if len(outcomes) > 20:
-        outcomes[7] = st.CANCELLED
-        outcomes[19] = st.REJECTED
-    for index, (day, habit, user, address, association) in enumerate(planned):
-        promoter = promoters[association.id]
-        order = _history_order(
-            session,
-            rng,
-            day,
-            habit,
-            user,
-            address,
-            association,
-            products,
-            promoter,
-            outcomes[index],
-        )
-        orders += 1
-        if order.status == st.DELIVERED:
-            value += order.delivered_subtotal_cents
-            kilos += sum(
-                (line.delivered_quantity * line.weight_per_unit_kg for line in order.lines),
-                Decimal(0),
-            )
-    report.append(
-        f"created {orders} past orders over {WEEKS} weeks: {kilos:.0f} kg delivered, "
-        f"S/ {Decimal(value) / 100:,.2f} before IGV"
-    )
-    report += _upcoming_orders(session, associations, products, users)
-    session.flush()
-    payouts.record_missing_deliveries(session)  # each delivery's sale and fee in the ledger
-    return report
+            planned.append(Planned(day, habit, user, address, association))
+    planned.sort(key=lambda p: p.day)
+    return planned
 
 
 def _history_order(
-    session, rng, day, habit, user, address, association, products, promoter, outcome
+    session: Session, rng: random.Random, plan: Planned, seeded: Seeded, outcome: str
 ) -> Order:
-    placed_at = at(day - timedelta(days=3), rng.randint(8, 18), rng.choice([0, 15, 30, 45]))
+    """One past order the whole way: placed, stock reserved, then closed or delivered."""
+    placed_at = at(plan.day - timedelta(days=3), rng.randint(8, 18), rng.choice([0, 15, 30, 45]))
+    order = _placed_order(session, rng, plan, seeded.products, placed_at)
+    promoter = seeded.promoters[plan.association.id]
+    actor_id = promoter.id if promoter else None
+    _produce_and_reserve(session, order, actor_id, plan.user.id, placed_at)
+    events = [(None, st.PLACED, plan.user.id, placed_at, None)]
+    if outcome == st.CANCELLED:
+        reason = "Cambiamos la carta esta semana"
+        closed = placed_at + timedelta(hours=5)
+        events.append(_close(session, order, st.CANCELLED, plan.user.id, closed, reason))
+    elif outcome == st.REJECTED:
+        reason = "La helada bajó la producción de leche esta semana"
+        closed = placed_at + timedelta(hours=3)
+        events.append(_close(session, order, st.REJECTED, actor_id, closed, reason))
+    else:
+        events += _deliver(session, rng, order, actor_id, placed_at, plan.day)
+    order.updated_at = events[-1][3]
+    for from_status, to_status, who, when, reason in events:
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=who,
+                created_at=when,
+                reason=reason,
+            )
+        )
+    session.flush()
+    return order
+
+
+def _placed_order(
+    session: Session, rng: random.Random, plan: Planned, products: dict, placed_at: datetime
+) -> Order:
+    """The order as placed: the habit's lines, each quantity varied a little, and totals."""
+    user, address, association = plan.user, plan.address, plan.association
     order = Order(
         buyer_id=user.buyer_id,
         association_id=association.id,
@@ -244,13 +301,13 @@ def _history_order(
         delivery_label=address.label,
         delivery_address=address.address,
         delivery_city=address.city,
-        delivery_date=day,
+        delivery_date=plan.day,
         status=st.PLACED,
-        checkout_token=f"{SEED_MARK}{user.buyer_id}-{association.id}-{day.isoformat()}",
+        checkout_token=f"{SEED_MARK}{user.buyer_id}-{association.id}-{plan.day.isoformat()}",
         created_at=placed_at,
         updated_at=placed_at,
     )
-    for slug, usual in habit.lines:
+    for slug, usual in plan.habit.lines:
         product = products[(association.id, slug)]
         qty = vary(rng, Decimal(usual), product.unit)
         price = product.price_cents
@@ -274,7 +331,11 @@ def _history_order(
     )
     session.add(order)
     session.flush()
-    actor_id = promoter.id if promoter else None
+    return order
+
+
+def _produce_and_reserve(session, order: Order, actor_id, buyer_user_id, placed_at) -> None:
+    """The ledger: the week's production in the day before, the order's reservation out."""
     for line in order.lines:
         made = move_stock(
             session,
@@ -290,73 +351,58 @@ def _history_order(
             line.product_id,
             -line.quantity,
             REASON_RESERVATION,
-            actor_id=user.id,
+            actor_id=buyer_user_id,
             order_id=order.id,
         )
         taken.created_at = placed_at
-    events = [(None, st.PLACED, user.id, placed_at, None)]
-    if outcome == st.CANCELLED:
-        closed = placed_at + timedelta(hours=5)
-        events.append((st.PLACED, st.CANCELLED, user.id, closed, "Cambiamos la carta esta semana"))
-        order.status, order.closed_at, order.cancel_reason = st.CANCELLED, closed, events[-1][4]
-        _give_back(session, order, user.id, closed)
-    elif outcome == st.REJECTED:
-        closed = placed_at + timedelta(hours=3)
-        reason = "La helada bajó la producción de leche esta semana"
-        events.append((st.PLACED, st.REJECTED, actor_id, closed, reason))
-        order.status, order.closed_at, order.reject_reason = st.REJECTED, closed, reason
-        _give_back(session, order, actor_id, closed)
+
+
+def _close(session, order: Order, status: str, actor_id, closed: datetime, reason: str) -> tuple:
+    """Cancelled by the buyer or rejected by the association: the stock goes back."""
+    order.status, order.closed_at = status, closed
+    if status == st.CANCELLED:
+        order.cancel_reason = reason
     else:
-        confirmed = placed_at + timedelta(hours=rng.randint(1, 6))
-        dispatched = at(day, 5, 30)
-        delivered = at(day, rng.randint(9, 13))
-        events += [
-            (st.PLACED, st.CONFIRMED, actor_id, confirmed, None),
-            (st.CONFIRMED, st.DISPATCHED, actor_id, dispatched, None),
-            (st.DISPATCHED, st.DELIVERED, actor_id, delivered, None),
-        ]
-        short = rng.random() < 0.06
-        for line in order.lines:
-            line.delivered_quantity = line.quantity
-            if short and line.unit not in ordering.WHOLE_UNITS and line.quantity > 1:
-                line.delivered_quantity = line.quantity - Decimal("0.5")
-                back = move_stock(
-                    session,
-                    line.product_id,
-                    Decimal("0.5"),
-                    REASON_DELIVERY,
-                    actor_id=actor_id,
-                    order_id=order.id,
-                    note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
-                )
-                back.created_at = delivered
-            line.delivered_total_cents = pricing.line_total_cents(
-                line.unit_price_cents, line.delivered_quantity
-            )
-        done = pricing.totals(line.delivered_total_cents for line in order.lines)
-        order.delivered_subtotal_cents = done.subtotal_cents
-        order.delivered_igv_cents = done.igv_cents
-        order.delivered_total_cents = done.total_cents
-        order.status = st.DELIVERED
-        order.confirmed_at, order.dispatched_at, order.delivered_at = (
-            confirmed,
-            dispatched,
-            delivered,
-        )
-    order.updated_at = events[-1][3]
-    for from_status, to_status, who, when, reason in events:
-        session.add(
-            OrderEvent(
+        order.reject_reason = reason
+    _give_back(session, order, actor_id, closed)
+    return (st.PLACED, status, actor_id, closed, reason)
+
+
+def _deliver(session, rng: random.Random, order: Order, actor_id, placed_at, day) -> list[tuple]:
+    """Confirmed, dispatched at dawn and delivered that morning (a few a little short, the
+    missing half kilo back in stock); returns the three events."""
+    confirmed = placed_at + timedelta(hours=rng.randint(1, 6))
+    dispatched = at(day, 5, 30)
+    delivered = at(day, rng.randint(9, 13))
+    short = rng.random() < 0.06
+    for line in order.lines:
+        line.delivered_quantity = line.quantity
+        if short and line.unit not in ordering.WHOLE_UNITS and line.quantity > 1:
+            line.delivered_quantity = line.quantity - Decimal("0.5")
+            back = move_stock(
+                session,
+                line.product_id,
+                Decimal("0.5"),
+                REASON_DELIVERY,
+                actor_id=actor_id,
                 order_id=order.id,
-                from_status=from_status,
-                to_status=to_status,
-                actor_id=who,
-                created_at=when,
-                reason=reason,
+                note=f"{order.number}: entregado {line.delivered_quantity} de {line.quantity}",
             )
+            back.created_at = delivered
+        line.delivered_total_cents = pricing.line_total_cents(
+            line.unit_price_cents, line.delivered_quantity
         )
-    session.flush()
-    return order
+    done = pricing.totals(line.delivered_total_cents for line in order.lines)
+    order.delivered_subtotal_cents = done.subtotal_cents
+    order.delivered_igv_cents = done.igv_cents
+    order.delivered_total_cents = done.total_cents
+    order.status = st.DELIVERED
+    order.confirmed_at, order.dispatched_at, order.delivered_at = confirmed, dispatched, delivered
+    return [
+        (st.PLACED, st.CONFIRMED, actor_id, confirmed, None),
+        (st.CONFIRMED, st.DISPATCHED, actor_id, dispatched, None),
+        (st.DISPATCHED, st.DELIVERED, actor_id, delivered, None),
+    ]
 
 
 def _give_back(session, order, actor_id, when) -> None:
@@ -405,18 +451,3 @@ def _upcoming_orders(session, associations, products, users) -> list[str]:
         # Demo addresses are not real inboxes: nothing about seeded orders is sent.
         session.execute(sa.delete(Notification).where(Notification.order_id.in_(placed_ids)))
     return report
-
-
-def buyers_with_history(session: Session) -> list[Buyer]:
-    """The demo buyers that have seeded orders (for reports and checks)."""
-    return list(
-        session.scalars(
-            sa.select(Buyer)
-            .where(
-                Buyer.id.in_(
-                    sa.select(Order.buyer_id).where(Order.checkout_token.like(f"{SEED_MARK}%"))
-                )
-            )
-            .order_by(Buyer.id)
-        )
-    )

@@ -1,0 +1,166 @@
+"""An association's own data as a form: one set of fields and messages, whether the promoter
+edits the profile or the staff create and edit the association."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, StringField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
+
+from ..formatting import lima_today
+from ..services.ruc import is_valid_ruc
+
+
+class NumberField(DecimalField):
+    """A decimal typed on a phone: '2,5' and '2.5' both mean two and a half."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, places=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(label, validators, places=places, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip().replace(" ", "")
+        if not raw:
+            self.data = None
+            return
+        if raw.count(",") == 1 and "." not in raw:
+            raw = raw.replace(",", ".")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(_l("Escribe un número, por ejemplo 12.5.")) from None
+        if not value.is_finite():
+            self.data = None
+            raise ValueError(_l("Escribe un número, por ejemplo 12.5."))
+        self.data = value
+
+
+class WholeNumberField(IntegerField):
+    """An integer with a Spanish message when it is not one."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Escribe un número entero.")) from None
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def max_decimals(places: int, message):
+    def check(form, field):
+        if field.data is not None and field.data != field.data.quantize(Decimal(10) ** -places):
+            raise ValidationError(message)
+
+    return check
+
+
+def not_in_future_year(form, field):
+    if field.data is not None and field.data > lima_today().year:
+        raise ValidationError(_l("El año no puede ser futuro."))
+
+
+def valid_ruc(form, field) -> None:
+    if field.data and not is_valid_ruc(field.data):
+        raise ValidationError(
+            _l("El RUC no es válido: son 11 dígitos y el último es un dígito de control.")
+        )
+
+
+CONTACT_PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
+
+
+class AssociationFields(FlaskForm):
+    """The fields the promoter's profile and the staff's association form share."""
+
+    tagline = StringField(
+        _l("Frase corta"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200, message=_l("Máximo 200 caracteres."))],
+    )
+    district = StringField(
+        _l("Distrito"),
+        filters=[strip],
+        validators=[DataRequired(_l("Escribe el distrito.")), Length(max=80)],
+    )
+    province = StringField(
+        _l("Provincia"),
+        filters=[strip],
+        validators=[DataRequired(_l("Escribe la provincia.")), Length(max=80)],
+    )
+    region = StringField(
+        _l("Región"),
+        filters=[strip],
+        validators=[DataRequired(_l("Escribe la región.")), Length(max=80)],
+    )
+    member_families = WholeNumberField(
+        _l("Familias socias"),
+        validators=[
+            InputRequired(_l("Escribe cuántas familias son socias.")),
+            NumberRange(min=0, max=100000, message=_l("Entre 0 y 100 000.")),
+        ],
+    )
+    founded_year = WholeNumberField(
+        _l("Año de fundación"),
+        validators=[
+            Optional(),
+            NumberRange(min=1900, message=_l("Escribe un año desde 1900.")),
+            not_in_future_year,
+        ],
+    )
+    contact_phone = StringField(
+        _l("Teléfono de contacto"),
+        filters=[strip],
+        validators=[Optional(), CONTACT_PHONE],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    min_order = NumberField(
+        _l("Pedido mínimo (S/)"),
+        places=2,
+        default=Decimal("0"),
+        validators=[
+            InputRequired(_l("Escribe el pedido mínimo; 0 si no hay.")),
+            NumberRange(min=0, max=1000000, message=_l("Entre 0 y 1 000 000 soles.")),
+            max_decimals(2, _l("Usa como máximo dos decimales.")),
+        ],
+    )
+    ruc = StringField(
+        _l("RUC"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{11}$", message=_l("El RUC tiene 11 dígitos.")),
+            valid_ruc,
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    sanitary_registration = StringField(
+        _l("Registro sanitario"),
+        filters=[strip],
+        validators=[Optional(), Length(max=60, message=_l("Máximo 60 caracteres."))],
+    )
