@@ -18,17 +18,16 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...formatting import LIMA, lima_date, money, quantity
+from ...labels import BUYER_KIND_LABELS, CATEGORY_LABELS, CITY_LABELS
 from ...models import Association, Buyer
 from ...models.accounts import BUYER_KINDS, CITIES
 from ...models.catalog import CATEGORIES
 from ...permissions import staff_required
 from ...services import reporting
-from ...services.accounts import BUYER_KIND_LABELS, CITY_LABELS
 from ...services.kilos import kg_from_millionths
 from ...services.periods import month_end
 from .. import htmx
 from ..filters import PRESET_LABELS, parse_filters
-from ..public.labels import CATEGORY_LABELS
 from . import bp
 
 PALETTE = ("#1f6f5c", "#c4661f", "#4b5fa8", "#a83c5a", "#6b7d1f", "#5a4b3c")
