@@ -37,7 +37,7 @@ from .filters import (
 )
 from .lines import LINE_MODES, PAGE_SIZE, LinePage, iter_lines, line_page
 from .series import Point, Series, income_by_month, series
-from .sql import bucket_case, delivered_between, lima_date, without_jit
+from .sql import bucket_case, delivered_between, without_jit
 from .tables import AgreementRow, Row, by_agreement, by_association, by_buyer, by_product
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
     "headline",
     "income_by_month",
     "iter_lines",
-    "lima_date",
     "lima_midnight_utc",
     "line_page",
     "series",
