@@ -57,7 +57,7 @@ class Order(db.Model):
             "status",
             "delivery_date",
         ),
-        # Dashboards: the orders delivered within a period (services/reporting.py).
+        # Dashboards: the orders delivered within a period (services/reporting/).
         sa.Index("ix_orders_status_delivered_at", "status", "delivered_at"),
     )
 

@@ -234,7 +234,7 @@ class LedgerEntry(db.Model):
             postgresql_where=sa.text("kind IN ('sale', 'fee')"),
         ),
         sa.Index("ix_association_ledger_association_id_id", "association_id", "id"),
-        # Dashboards: each delivered order's fee and refunds (services/reporting.py).
+        # Dashboards: each delivered order's fee and refunds (services/reporting/).
         sa.Index("ix_association_ledger_order_id_kind", "order_id", "kind"),
     )
 

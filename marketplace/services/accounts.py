@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..labels import BUYER_KIND_LABELS, CITY_LABELS  # noqa: F401  (read by staff/dashboard)
 from ..models import (
     BUYER_KINDS,
     CITIES,

@@ -50,6 +50,8 @@ from ..models.agreements import (
 from ..services import order_states as ost
 from ..types import utcnow
 from . import DomainError
+from .kilos import kg_from_millionths, kg_millionths
+from .periods import month_starts
 
 STATUS_LABELS = {
     DRAFT: _l("Borrador"),
@@ -626,8 +628,32 @@ def versions_of(session: Session, agreement: Agreement) -> list[Agreement]:
 
 # Volumes ----------------------------------------------------------------------------------
 
-MILLION = Decimal(1_000_000)
 COUNTED_STATUSES = (ost.PLACED, ost.CONFIRMED, ost.DISPATCHED, ost.DELIVERED)
+
+
+def select_counted(*columns):
+    """SELECT `columns` over each agreement joined to the order lines that count under it.
+
+    The one rule for "which orders count under an agreement": the same buyer and
+    association, a delivery date within the agreement's dates, a status in
+    `COUNTED_STATUSES` (cancelled and rejected orders left out), and no sample lines.
+    Narrow it with `.where(Agreement.id ...)`; delivered kg and value count delivered orders.
+    """
+    return (
+        sa.select(*columns)
+        .select_from(Agreement)
+        .join(
+            Order,
+            sa.and_(
+                Order.buyer_id == Agreement.buyer_id,
+                Order.association_id == Agreement.association_id,
+                Order.delivery_date >= Agreement.start_date,
+                sa.or_(Agreement.end_date.is_(None), Order.delivery_date <= Agreement.end_date),
+            ),
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.status.in_(COUNTED_STATUSES), OrderLine.is_sample.is_(False))
+    )
 
 
 @dataclass
@@ -657,36 +683,40 @@ class MonthVolume:
     def behind(self) -> bool:
         return bool(self.committed_kg) and self.ordered_kg < self.committed_kg
 
+    def take(self, row) -> MonthVolume:
+        """Ordered and delivered kg and value from a row of `volume_columns`."""
+        self.ordered_kg = kg_from_millionths(row.ordered_kg)
+        self.ordered_cents = int(row.ordered_cents or 0)
+        self.delivered_kg = kg_from_millionths(row.delivered_kg)
+        self.delivered_cents = int(row.delivered_cents or 0)
+        return self
 
-def _raw(column):
-    """A Quantity column as its stored integer (thousandths), so SQL can multiply and sum."""
-    return sa.type_coerce(column, sa.BigInteger)
 
-
-def _volume_columns():
-    kg = _raw(OrderLine.quantity) * _raw(OrderLine.weight_per_unit_kg)
-    delivered_kg = _raw(OrderLine.delivered_quantity) * _raw(OrderLine.weight_per_unit_kg)
+def volume_columns():
+    """Ordered kg and value, and delivered kg and value of delivered orders: the sums of
+    the lines `select_counted` joins (kg in millionths)."""
+    delivered = Order.status == ost.DELIVERED
     return (
-        sa.func.coalesce(sa.func.sum(kg), 0).label("ordered_kg"),
+        sa.func.coalesce(
+            sa.func.sum(kg_millionths(OrderLine.quantity, OrderLine.weight_per_unit_kg)), 0
+        ).label("ordered_kg"),
         sa.func.coalesce(sa.func.sum(OrderLine.line_total_cents), 0).label("ordered_cents"),
         sa.func.coalesce(
-            sa.func.sum(sa.case((Order.status == ost.DELIVERED, delivered_kg), else_=0)), 0
-        ).label("delivered_kg"),
-        sa.func.coalesce(
             sa.func.sum(
-                sa.case((Order.status == ost.DELIVERED, OrderLine.delivered_total_cents), else_=0)
+                sa.case(
+                    (
+                        delivered,
+                        kg_millionths(OrderLine.delivered_quantity, OrderLine.weight_per_unit_kg),
+                    ),
+                    else_=0,
+                )
             ),
             0,
+        ).label("delivered_kg"),
+        sa.func.coalesce(
+            sa.func.sum(sa.case((delivered, OrderLine.delivered_total_cents), else_=0)), 0
         ).label("delivered_cents"),
     )
-
-
-def _month_keys(first: date, last: date) -> list[tuple[int, int]]:
-    keys, y, m = [], first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        keys.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return keys
 
 
 def monthly_volumes(
@@ -694,37 +724,25 @@ def monthly_volumes(
 ) -> list[MonthVolume]:
     """Month by month (delivery dates are Lima dates), committed against ordered and delivered.
 
-    One GROUP BY query over the pair's orders (samples, cancelled and rejected orders left
-    out) between the agreement's start and its end, or today if it has none or later.
+    One GROUP BY query over the orders that count under the agreement (`select_counted`),
+    every month from its start to its end, or today if it has none or later.
     """
     today = today or lima_today()
     last = min(agreement.end_date or today, max(today, agreement.start_date))
     year = sa.extract("year", Order.delivery_date)
     month = sa.extract("month", Order.delivery_date)
     rows = session.execute(
-        sa.select(year.label("y"), month.label("m"), *_volume_columns())
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(
-            Order.buyer_id == agreement.buyer_id,
-            Order.association_id == agreement.association_id,
-            Order.status.in_(COUNTED_STATUSES),
-            OrderLine.is_sample.is_(False),
-            Order.delivery_date >= agreement.start_date,
-            Order.delivery_date <= (agreement.end_date or date.max),
-        )
+        select_counted(year.label("y"), month.label("m"), *volume_columns())
+        .where(Agreement.id == agreement.id)
         .group_by(year, month)
     ).all()
     found = {(int(r.y), int(r.m)): r for r in rows}
+    keys = {(first.year, first.month) for first in month_starts(agreement.start_date, last)}
     months = []
-    for key in sorted(set(_month_keys(agreement.start_date, last)) | set(found)):
+    for key in sorted(keys | set(found)):
         row = found.get(key)
         volume = MonthVolume(key[0], key[1], agreement.committed_kg_per_month)
-        if row is not None:
-            volume.ordered_kg = Decimal(int(row.ordered_kg)) / MILLION
-            volume.ordered_cents = int(row.ordered_cents)
-            volume.delivered_kg = Decimal(int(row.delivered_kg)) / MILLION
-            volume.delivered_cents = int(row.delivered_cents)
-        months.append(volume)
+        months.append(volume if row is None else volume.take(row))
     return months
 
 
@@ -742,30 +760,16 @@ def totals_for(session: Session, agreements: Iterable[Agreement]) -> dict[int, A
     if not ids:
         return {}
     rows = session.execute(
-        sa.select(Agreement.id.label("agreement_id"), *_volume_columns())
-        .join(
-            Order,
-            sa.and_(
-                Order.buyer_id == Agreement.buyer_id,
-                Order.association_id == Agreement.association_id,
-                Order.delivery_date >= Agreement.start_date,
-                sa.or_(Agreement.end_date.is_(None), Order.delivery_date <= Agreement.end_date),
-            ),
-        )
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(
-            Agreement.id.in_(ids),
-            Order.status.in_(COUNTED_STATUSES),
-            OrderLine.is_sample.is_(False),
-        )
+        select_counted(Agreement.id.label("agreement_id"), *volume_columns())
+        .where(Agreement.id.in_(ids))
         .group_by(Agreement.id)
     ).all()
     result = {agreement_id: AgreementTotals() for agreement_id in ids}
     for r in rows:
         result[r.agreement_id] = AgreementTotals(
-            Decimal(int(r.ordered_kg)) / MILLION,
+            kg_from_millionths(r.ordered_kg),
             int(r.ordered_cents),
-            Decimal(int(r.delivered_kg)) / MILLION,
+            kg_from_millionths(r.delivered_kg),
             int(r.delivered_cents),
         )
     return result

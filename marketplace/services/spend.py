@@ -20,9 +20,9 @@ from ..models.orders import SOURCE_SAMPLE
 from ..models.payments import ENTRY_REFUND
 from .reporting import (
     Filters,
-    _bucket_case,
-    _bucket_starts,
-    _delivered_between,
+    bucket_case,
+    bucket_starts,
+    delivered_between,
     lima_midnight_utc,
 )
 
@@ -77,7 +77,7 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
     """
     if filters.buyer_id is None:
         raise ValueError("buyer_spend needs filters scoped to one buyer")
-    starts = _bucket_starts(filters, "month")
+    starts = bucket_starts(filters, "month")
     # The buyer's refunds per order, summed once and joined (refunds are few; a correlated
     # subquery per order would need an index on the ledger's order_id to stay cheap).
     refunds = (
@@ -92,23 +92,23 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
     )
     # Months compared as the UTC instants at which they start in Lima: no conversion per row.
     instants = [lima_midnight_utc(start) for start in starts]
-    month = _bucket_case(Order.delivered_at, instants).label("month")
+    month = bucket_case(Order.delivered_at, instants).label("month")
     query = (
         sa.select(
             month,
-            Association.id,
+            Association.id.label("association_id"),
             Association.name,
-            sa.func.sum(Order.delivered_subtotal_cents),
-            sa.func.sum(Order.delivered_igv_cents),
-            sa.func.coalesce(sa.func.sum(refunds.c.cents), 0),
-            sa.func.count(),
+            sa.func.sum(Order.delivered_subtotal_cents).label("subtotal"),
+            sa.func.sum(Order.delivered_igv_cents).label("igv"),
+            sa.func.coalesce(sa.func.sum(refunds.c.cents), 0).label("refunded"),
+            sa.func.count().label("orders"),
         )
         .join(Association, Association.id == Order.association_id)
         .outerjoin(refunds, refunds.c.order_id == Order.id)
         .where(
             Order.buyer_id == filters.buyer_id,
             Order.source != SOURCE_SAMPLE,
-            _delivered_between(filters.start_utc, filters.end_utc),
+            delivered_between(filters.start_utc, filters.end_utc),
         )
         .group_by(month, Association.id, Association.name)
     )
@@ -117,11 +117,13 @@ def buyer_spend(session: Session, filters: Filters) -> BuyerSpend:
     months = [MonthSpend(month=start) for start in starts]
     by_association: dict[int, AssociationSpend] = {}
     result = BuyerSpend(filters, months, [])
-    for index, association_id, name, subtotal, igv, refunded, orders in session.execute(query):
-        cell = Spend(int(subtotal or 0), int(igv or 0), int(refunded or 0), int(orders))
-        months[int(index)].add(cell)
+    for row in session.execute(query):
+        cell = Spend(
+            int(row.subtotal or 0), int(row.igv or 0), int(row.refunded or 0), int(row.orders)
+        )
+        months[int(row.month)].add(cell)
         by_association.setdefault(
-            association_id, AssociationSpend(association_id=association_id, name=name)
+            row.association_id, AssociationSpend(association_id=row.association_id, name=row.name)
         ).add(cell)
         result.total.add(cell)
     result.associations = sorted(

@@ -28,6 +28,7 @@ from marketplace.models import (
 )
 from marketplace.services import order_states as st
 from marketplace.services import payouts, pricing, reporting
+from marketplace.services.kilos import kg_from_millionths
 from tests.factories import (
     AssociationFactory,
     BuyerAddressFactory,
@@ -445,36 +446,7 @@ def test_lines_add_up_to_the_figures(app):
     all_lines = list(reporting.iter_lines(db.session, FEBRUARY))
     assert result.count == len(all_lines) == 5  # the sample line is left out
     assert sum(r.value_cents for r in all_lines) == result.totals.value_cents
-    kg = sum(reporting.kg_from_millionths(r.kg) for r in all_lines)
+    kg = sum(kg_from_millionths(r.kg) for r in all_lines)
     assert kg == result.totals.kg
     due = list(reporting.iter_lines(db.session, FEBRUARY, "due"))
-    assert sum(reporting.kg_from_millionths(r.ordered_kg) for r in due) == (
-        result.totals.ordered_kg
-    )
-
-
-def test_filters_from_the_query_string(app):
-    today = date(2026, 11, 27)
-    f, errors = reporting.parse_filters({"period": "3m", "city": "lima"}, today)
-    assert (f.start, f.end, f.city, errors) == (date(2026, 9, 1), date(2026, 11, 30), "lima", {})
-    assert f.previous().start == date(2026, 6, 1) and f.previous().end == date(2026, 8, 31)
-    f, errors = reporting.parse_filters({"period": "custom", "start": "2026-13-01"}, today)
-    assert f.start == date(2026, 11, 1) and f.end == date(2026, 11, 30)  # this month
-    assert "AAAA-MM-DD" in errors["start"] and "end" in errors
-    f, errors = reporting.parse_filters(
-        {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"}, today
-    )
-    assert "posterior" in errors["end"] and f.preset == "month"
-    f, errors = reporting.parse_filters(
-        {"period": "custom", "start": "2026-03-10", "end": "2026-03-19", "buyer_id": "x"}, today
-    )
-    assert (f.start, f.end, f.buyer_id) == (date(2026, 3, 10), date(2026, 3, 19), None)
-    assert f.previous() == replace(f, start=date(2026, 2, 28), end=date(2026, 3, 9))
-    assert errors == {"buyer_id": "Elige una opción de la lista."}
-    assert reporting.Filters.for_period("year", today).previous().start == date(2025, 1, 1)
-    f, errors = reporting.parse_filters({"period": "month", "by": "month"}, today)
-    assert (f.grain, f.query_args()["by"], errors) == ("month", "month", {})
-    assert reporting.parse_filters({"period": "month"}, today)[0].grain == "week"
-    assert reporting.parse_filters({"period": "year", "by": "day"}, today)[1] == {
-        "by": "Elige una opción de la lista."
-    }
+    assert sum(kg_from_millionths(r.ordered_kg) for r in due) == (result.totals.ordered_kg)

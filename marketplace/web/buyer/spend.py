@@ -9,10 +9,10 @@ from flask_login import current_user
 from ...extensions import db
 from ...formatting import lima_today
 from ...permissions import buyer_required
+from ...services import reporting
 from ...services import spend as spending
 from ...services import standing as so
 from ...types import utcnow
-from ..producer.figures import last_months
 from . import bp
 
 MONTHS = 12  # this month and the eleven before
@@ -21,7 +21,7 @@ MONTHS = 12  # this month and the eleven before
 @bp.route("/spend")
 @buyer_required
 def spend():
-    period = last_months(lima_today(), MONTHS, buyer_id=current_user.buyer_id)
+    period = reporting.Filters.last_months(MONTHS, lima_today(), buyer_id=current_user.buyer_id)
     standing = so.list_standing_orders(db.session, buyer_id=current_user.buyer_id)
     return render_template(
         "buyer/spend.html",

@@ -7,8 +7,6 @@ figure comes from services.reporting scoped to the promoter's association.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import render_template
 
 from ...extensions import db
@@ -24,26 +22,11 @@ BEST_CUSTOMERS = 5
 COMING = 8  # standing-order deliveries listed
 
 
-def month_start(day: date, back: int = 0) -> date:
-    """The first day of the month `back` months before `day`'s (negative: after)."""
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_months(today: date, months: int, **scope) -> reporting.Filters:
-    """This month (to its end) and the `months - 1` before it, in Lima dates."""
-    return reporting.Filters(
-        start=month_start(today, months - 1),
-        end=month_start(today, -1) - timedelta(days=1),
-        **scope,
-    )
-
-
 @bp.route("/figures")
 @promoter_required
 def figures():
     association = own_association()
-    period = last_months(lima_today(), MONTHS, association_id=association.id)
+    period = reporting.Filters.last_months(MONTHS, lima_today(), association_id=association.id)
     months = reporting.income_by_month(db.session, period)
     standing = [
         s

@@ -4,6 +4,7 @@ lines behind every figure, CSV exports and the printable impact report."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -13,17 +14,20 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...formatting import LIMA, lima_date, money, quantity
+from ...labels import BUYER_KIND_LABELS, CATEGORY_LABELS, CITY_LABELS
 from ...models import Association, Buyer
 from ...models.accounts import BUYER_KINDS, CITIES
 from ...models.catalog import CATEGORIES
 from ...permissions import staff_required
 from ...services import reporting
-from ...services.accounts import BUYER_KIND_LABELS, CITY_LABELS
+from ...services.kilos import kg_from_millionths
+from ...services.periods import month_end
 from .. import htmx
-from ..public.labels import CATEGORY_LABELS
+from ..filters import PRESET_LABELS, parse_filters
 from . import bp
 
 PALETTE = ("#1f6f5c", "#c4661f", "#4b5fa8", "#a83c5a", "#6b7d1f", "#5a4b3c")
@@ -32,11 +36,64 @@ CHART_METRICS = {
     "kg": ("kg", lambda: _("Kilos entregados")),
     "income_cents": ("money", lambda: _("Ingreso de productores")),
 }
+# The headline figures' words: key -> (label, how it is computed).
+FIGURE_TEXT = {
+    "value": (
+        _l("Valor entregado"),
+        _l("Suma del valor entregado (sin IGV) de las líneas de pedidos entregados."),
+    ),
+    "income": (
+        _l("Ingreso de productores"),
+        _l("Valor entregado menos la comisión de la plataforma y las devoluciones."),
+    ),
+    "kg": (_l("Kilos entregados"), _l("Cantidad entregada × peso por unidad de cada línea.")),
+    "orders": (_l("Pedidos"), _l("Pedidos entregados en el periodo (sin muestras).")),
+    "agreements": (
+        _l("Acuerdos vigentes"),
+        _l("Acuerdos aceptados por ambas partes y vigentes en algún día del periodo."),
+    ),
+    "buyers": (_l("Compradores activos"), _l("Compradores con al menos un pedido entregado.")),
+    "standing_orders": (
+        _l("Pedidos fijos vigentes"),
+        _l("Pedidos fijos vigentes en algún día del periodo."),
+    ),
+    "fill_rate": (
+        _l("Tasa de cumplimiento"),
+        _l("Kg entregados ÷ kg pedidos, en pedidos con fecha en el periodo."),
+    ),
+    "on_time_rate": (
+        _l("Entregas a tiempo"),
+        _l("Pedidos entregados en la fecha prometida o antes."),
+    ),
+    "average_order": (_l("Pedido promedio"), _l("Valor entregado ÷ pedidos entregados.")),
+    "income_per_family": (
+        _l("Ingreso por familia"),
+        _l("Ingreso ÷ familias socias de las asociaciones que entregaron."),
+    ),
+}
 
 
-def _filters() -> tuple[reporting.Filters, dict[str, str]]:
+@dataclass
+class ShownFigure(reporting.Figure):
+    """A headline figure with its words."""
+
+    label: str = ""
+    help: str = ""
+
+
+def headline(filters: reporting.Filters) -> reporting.Headline:
+    """The headline figures of the period, each with its label and help."""
+    h = reporting.headline(db.session, filters)
+    figures = [
+        ShownFigure(f.key, f.current, f.previous, f.kind, *map(str, FIGURE_TEXT[f.key]))
+        for f in h.figures
+    ]
+    return dataclasses.replace(h, figures=figures)
+
+
+def _filters(args=None) -> tuple[reporting.Filters, dict[str, str]]:
     reporting.without_jit(db.session)  # every page here runs a dozen aggregates
-    return reporting.parse_filters(request.args)
+    return parse_filters(request.args if args is None else args)
 
 
 def lines_url(filters: reporting.Filters, figure: str | None = None, month=None, **changes):
@@ -45,7 +102,7 @@ def lines_url(filters: reporting.Filters, figure: str | None = None, month=None,
         changes.update(
             preset="custom",
             start=max(month, filters.start),
-            end=min(reporting.month_end(month), filters.end),
+            end=min(month_end(month), filters.end),
         )
     args = filters.query_args(**changes)
     if figure:
@@ -73,7 +130,7 @@ def _options() -> dict:
         "kinds": [(k, BUYER_KIND_LABELS[k]) for k in BUYER_KINDS],
         "categories": [(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
         "grains": [("week", _("Semana")), ("month", _("Mes"))],
-        "presets": reporting.PRESET_LABELS,
+        "presets": PRESET_LABELS,
     }
 
 
@@ -184,7 +241,7 @@ def _dashboard_context(filters, errors) -> dict:
     return {
         "filters": filters,
         "errors": errors,
-        "headline": reporting.headline(db.session, filters),
+        "headline": headline(filters),
         "series": series,
         "charts": [build_chart(series, m, filters) for m in CHART_METRICS],
         "associations": reporting.by_association(db.session, filters, series),
@@ -228,9 +285,8 @@ def dashboard_lines():
 @bp.route("/impact")
 @staff_required
 def impact():
-    reporting.without_jit(db.session)
     args = request.args if request.args.get("period") else {**request.args, "period": "12m"}
-    filters, errors = reporting.parse_filters(args)
+    filters, errors = _filters(args)
     return render_template(
         "staff/impact.html",
         filters=filters,
@@ -302,111 +358,138 @@ def _cents(value) -> str:
     return f"{sign}{value // 100}.{value % 100:02d}"
 
 
-def _export_rows(table: str, filters: reporting.Filters):
-    session = db.session
-    if table == "figures":
-        h = reporting.headline(session, filters)
-        header = [_("Cifra"), _("Periodo"), _("Periodo anterior"), _("Cambio"),
-                  _("Unidad")]  # fmt: skip
-        units = {"money": "S/", "kg": "kg", "percent": "%", "count": ""}
-        plain = {"money": _cents, "kg": str, "percent": str, "count": str}
+def _figures_csv(session, filters: reporting.Filters):
+    header = [_("Cifra"), _("Periodo"), _("Periodo anterior"), _("Cambio"), _("Unidad")]
+    units = {"money": "S/", "kg": "kg", "percent": "%", "count": ""}
+    plain = {"money": _cents, "kg": str, "percent": str, "count": str}
 
-        def cell(kind, value):
-            return "" if value is None else plain[kind](value)
+    def cell(kind, value):
+        return "" if value is None else plain[kind](value)
 
-        rows = (
-            [
-                f.label,
-                cell(f.kind, f.current),
-                cell(f.kind, f.previous),
-                cell(f.kind, f.change),
-                units[f.kind],
-            ]  # fmt: skip
-            for f in h.figures
-        )
-    elif table == "associations":
-        header = [_("Asociación"), _("Familias socias"), _("Valor entregado (S/)"),
-                  _("Ingreso de productores (S/)"), _("Ingreso por familia (S/)"), _("Kg"),
-                  _("Pedidos"), _("Compradores")]  # fmt: skip
-        rows = (
-            [
-                r.name,
-                r.families,
-                _cents(r.value_cents),
-                _cents(r.income_cents),
-                _cents(r.income_per_family_cents),
-                r.kg,
-                r.orders,
-                r.buyers,
-            ]  # fmt: skip
-            for r in reporting.by_association(session, filters)
-        )
-    elif table == "products":
-        header = [_("Producto"), _("Categoría / asociación"), _("Unidad"), _("Cantidad"),
-                  _("Kg"), _("Valor entregado (S/)"), _("Pedidos")]  # fmt: skip
-        rows = (
-            [r.name, r.detail, r.unit, r.quantity, r.kg, _cents(r.value_cents), r.orders]
-            for r in reporting.by_product(session, filters)
-        )
-    elif table == "buyers":
-        header = [_("Comprador"), _("Ciudad / tipo"), _("Valor entregado (S/)"),
-                  _("Ingreso de productores (S/)"), _("Kg"), _("Pedidos"),
-                  _("Pedido promedio (S/)")]  # fmt: skip
-        rows = (
-            [
-                r.name,
-                r.detail,
-                _cents(r.value_cents),
-                _cents(r.income_cents),
-                r.kg,
-                r.orders,
-                _cents(r.average_order_cents),
-            ]  # fmt: skip
-            for r in reporting.by_buyer(session, filters)
-        )
-    elif table == "agreements":
-        header = [_("Acuerdo"), _("Comprador"), _("Asociación"), _("Mes"),
-                  _("Kg comprometidos"), _("Kg pedidos"), _("Valor pedido (S/)"),
-                  _("Kg entregados"), _("Valor entregado (S/)"), _("Atrasado")]  # fmt: skip
-        rows = (
-            [
-                f"AC-{a.id:04d}",
-                a.buyer_name,
-                a.association_name,
-                m.first_day.strftime("%Y-%m"),
-                m.committed_kg,
-                m.ordered_kg,
-                _cents(m.ordered_cents),
-                m.delivered_kg,
-                _cents(m.delivered_cents),
-                _("sí") if m.behind else _("no"),
-            ]  # fmt: skip
-            for a in reporting.by_agreement(session, filters)
-            for m in a.months
-        )
-    elif table == "lines":
-        header = [_("Pedido"), _("Entregado"), _("Fecha prometida"), _("Comprador"),
-                  _("Asociación"), _("Producto"), _("Unidad"), _("Cantidad pedida"),
-                  _("Cantidad entregada"), _("Kg"), _("Valor entregado (S/)")]  # fmt: skip
-        rows = (
-            [
-                f"Q-{r.order_id:05d}",
-                lima_stamp(r.delivered_at),
-                r.delivery_date.isoformat(),
-                r.buyer,
-                r.association,
-                r.product,
-                r.unit,
-                r.quantity,
-                r.delivered_quantity,
-                reporting.kg_from_millionths(r.kg),
-                _cents(r.value_cents),
-            ]  # fmt: skip
-            for r in reporting.iter_lines(session, filters)
-        )
-    else:
-        abort(404)
+    rows = (
+        [
+            f.label,
+            cell(f.kind, f.current),
+            cell(f.kind, f.previous),
+            cell(f.kind, f.change),
+            units[f.kind],
+        ]  # fmt: skip
+        for f in headline(filters).figures
+    )
     return header, rows
+
+
+def _associations_csv(session, filters: reporting.Filters):
+    header = [_("Asociación"), _("Familias socias"), _("Valor entregado (S/)"),
+              _("Ingreso de productores (S/)"), _("Ingreso por familia (S/)"), _("Kg"),
+              _("Pedidos"), _("Compradores")]  # fmt: skip
+    rows = (
+        [
+            r.name,
+            r.families,
+            _cents(r.value_cents),
+            _cents(r.income_cents),
+            _cents(r.income_per_family_cents),
+            r.kg,
+            r.orders,
+            r.buyers,
+        ]  # fmt: skip
+        for r in reporting.by_association(session, filters)
+    )
+    return header, rows
+
+
+def _products_csv(session, filters: reporting.Filters):
+    header = [_("Producto"), _("Categoría / asociación"), _("Unidad"), _("Cantidad"),
+              _("Kg"), _("Valor entregado (S/)"), _("Pedidos")]  # fmt: skip
+    rows = (
+        [r.name, r.detail, r.unit, r.quantity, r.kg, _cents(r.value_cents), r.orders]
+        for r in reporting.by_product(session, filters)
+    )
+    return header, rows
+
+
+def _buyers_csv(session, filters: reporting.Filters):
+    header = [_("Comprador"), _("Ciudad / tipo"), _("Valor entregado (S/)"),
+              _("Ingreso de productores (S/)"), _("Kg"), _("Pedidos"),
+              _("Pedido promedio (S/)")]  # fmt: skip
+    rows = (
+        [
+            r.name,
+            r.detail,
+            _cents(r.value_cents),
+            _cents(r.income_cents),
+            r.kg,
+            r.orders,
+            _cents(r.average_order_cents),
+        ]  # fmt: skip
+        for r in reporting.by_buyer(session, filters)
+    )
+    return header, rows
+
+
+def _agreements_csv(session, filters: reporting.Filters):
+    header = [_("Acuerdo"), _("Comprador"), _("Asociación"), _("Mes"),
+              _("Kg comprometidos"), _("Kg pedidos"), _("Valor pedido (S/)"),
+              _("Kg entregados"), _("Valor entregado (S/)"), _("Atrasado")]  # fmt: skip
+    rows = (
+        [
+            f"AC-{a.id:04d}",
+            a.buyer_name,
+            a.association_name,
+            m.first_day.strftime("%Y-%m"),
+            m.committed_kg,
+            m.ordered_kg,
+            _cents(m.ordered_cents),
+            m.delivered_kg,
+            _cents(m.delivered_cents),
+            _("sí") if m.behind else _("no"),
+        ]  # fmt: skip
+        for a in reporting.by_agreement(session, filters)
+        for m in a.months
+    )
+    return header, rows
+
+
+def _lines_csv(session, filters: reporting.Filters):
+    header = [_("Pedido"), _("Entregado"), _("Fecha prometida"), _("Comprador"),
+              _("Asociación"), _("Producto"), _("Unidad"), _("Cantidad pedida"),
+              _("Cantidad entregada"), _("Kg"), _("Valor entregado (S/)")]  # fmt: skip
+    rows = (
+        [
+            f"Q-{r.order_id:05d}",
+            lima_stamp(r.delivered_at),
+            r.delivery_date.isoformat(),
+            r.buyer,
+            r.association,
+            r.product,
+            r.unit,
+            r.quantity,
+            r.delivered_quantity,
+            kg_from_millionths(r.kg),
+            _cents(r.value_cents),
+        ]  # fmt: skip
+        for r in reporting.iter_lines(session, filters)
+    )
+    return header, rows
+
+
+# table in the URL -> its header and rows
+EXPORTS = {
+    "figures": _figures_csv,
+    "associations": _associations_csv,
+    "products": _products_csv,
+    "buyers": _buyers_csv,
+    "agreements": _agreements_csv,
+    "lines": _lines_csv,
+}
+
+
+def _export_rows(table: str, filters: reporting.Filters):
+    export = EXPORTS.get(table)
+    if export is None:
+        abort(404)
+    return export(db.session, filters)
 
 
 @bp.route("/dashboard/export/<table>.csv")
