@@ -105,6 +105,11 @@ def weekday_names(digits: str) -> str:
     return ", ".join(str(WEEKDAY_NAMES[int(d)]) for d in digits)
 
 
+def order_number(order_id: int) -> str:
+    """The reference people read out on the phone: 'Q-00042'."""
+    return f"Q-{order_id:05d}"
+
+
 def order_status_label(status: str) -> str:
     return str(ORDER_STATUS_LABELS.get(status, status))
 
@@ -185,6 +190,7 @@ FILTERS = {
     "years_running": years_running,
     "order_status_label": order_status_label,
     "order_status_tone": order_status_tone,
+    "order_number": order_number,
 }
 GLOBALS = {
     "city_label": city_label,

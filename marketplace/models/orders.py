@@ -136,8 +136,8 @@ class Order(db.Model):
         return self.status == "dispatched"
 
     @property
-    def is_delivered(self) -> bool:
-        return self.status == "delivered"
+    def is_from_standing_order(self) -> bool:
+        return self.source == SOURCE_STANDING
 
 
 class OrderLine(db.Model):
