@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..extensions import db
 from ..models.agreements import ACTIVE, DRAFT, ENDED, PAUSED, PROPOSED
+from ..services import DomainError
 from ..services import agreements as svc
 
 
@@ -31,6 +35,37 @@ def agreement_context(agreement, decline_form=None) -> dict:
         "action_labels": svc.ACTION_LABELS,
         "decline_form": decline_form or DeclineForm(formdata=None),
     }
+
+
+def accept(agreement, detail_endpoint: str, other_side_pending: str):
+    """The buyer's or the promoter's acceptance; back to the agreement with what it did."""
+    if FlaskForm().validate_on_submit():
+        try:
+            svc.accept(db.session, current_user, agreement)
+            db.session.commit()
+            if agreement.is_active:
+                flash(_("Aceptaste. El acuerdo %(number)s está vigente.", number=agreement.number))
+            else:
+                flash(str(other_side_pending))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for(detail_endpoint, agreement_id=agreement.id), code=303)
+
+
+def decline(agreement, template: str, list_endpoint: str):
+    """The buyer's or the promoter's request for changes: the agreement goes back to staff."""
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            svc.decline(db.session, current_user, agreement, form.reason.data)
+            db.session.commit()
+            flash(_("Enviamos tus comentarios al equipo de Qhatu."))
+            return redirect(url_for(list_endpoint), code=303)
+        except DomainError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+    return render_template(template, **agreement_context(agreement, form)), 422
 
 
 @dataclass(frozen=True)
