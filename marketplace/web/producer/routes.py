@@ -120,18 +120,7 @@ def profile():
     if not form.is_submitted():
         form.min_order.data = soles(association.min_order_cents)
     if form.validate_on_submit():
-        data = catalog.ProfileData(
-            tagline=form.tagline.data or "",
-            district=form.district.data,
-            province=form.province.data,
-            region=form.region.data,
-            member_families=form.member_families.data,
-            founded_year=form.founded_year.data,
-            contact_phone=form.contact_phone.data,
-            min_order_cents=cents_from_soles(form.min_order.data),
-            ruc=form.ruc.data,
-            sanitary_registration=form.sanitary_registration.data,
-        )
+        data = catalog.ProfileData(**form.values())
         try:
             catalog.update_profile(db.session, current_user, association, data)
             db.session.commit()
