@@ -92,7 +92,7 @@ def valid_ruc(form, field) -> None:
         )
 
 
-CONTACT_PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
+PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
 
 
 class AssociationFields(FlaskForm):
@@ -136,7 +136,7 @@ class AssociationFields(FlaskForm):
     contact_phone = StringField(
         _l("Teléfono de contacto"),
         filters=[strip],
-        validators=[Optional(), CONTACT_PHONE],
+        validators=[Optional(), PHONE],
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     min_order = NumberField(

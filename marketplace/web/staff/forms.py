@@ -17,15 +17,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...labels import CITY_LABELS, WEEKDAY_CHOICES
-from ..association_fields import AssociationFields, WholeNumberField, strip
+from ..association_fields import PHONE, AssociationFields, WholeNumberField, strip
 
 NOT_IN_LIST = _l("Elige una opción de la lista.")
-PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe solo números, por ejemplo 984123456."))
 
 
 def options(pairs, first: tuple | None = None) -> list[SelectChoice]:
