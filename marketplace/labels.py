@@ -38,6 +38,7 @@ CATEGORY_LABELS = {"cheese": _l("Queso"), "maize": _l("Maíz")}
 # A unit as it follows a price or a quantity ("S/ 12.00 / kg"), and as a choice in a form.
 UNIT_LABELS = {"kg": _l("kg"), "piece": _l("pieza"), "sack50": _l("saco de 50 kg")}
 UNIT_NAMES = {"kg": _l("Kilo"), "piece": _l("Pieza"), "sack50": _l("Saco de 50 kg")}
+WHOLE_UNITS = ("piece", "sack50")  # counted in whole pieces and sacks, never fractions
 
 # ISO weekdays, Monday = 1: as a heading or choice, and inside a sentence ("los lunes").
 WEEKDAY_DIGITS = "1234567"
