@@ -29,6 +29,7 @@ from ...permissions import (
 from ...services import DomainError, calendar, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
+from ..form_fields import choices
 from ..htmx import is_partial_request, render
 from . import bp
 from .forms import (
@@ -38,7 +39,6 @@ from .forms import (
     ProfileForm,
     StockForm,
     StoryForm,
-    choices,
 )
 
 REASON_LABELS = {
