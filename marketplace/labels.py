@@ -38,6 +38,7 @@ CATEGORY_LABELS = {"cheese": _l("Queso"), "maize": _l("Maíz")}
 # A unit as it follows a price or a quantity ("S/ 12.00 / kg"), and as a choice in a form.
 UNIT_LABELS = {"kg": _l("kg"), "piece": _l("pieza"), "sack50": _l("saco de 50 kg")}
 UNIT_NAMES = {"kg": _l("Kilo"), "piece": _l("Pieza"), "sack50": _l("Saco de 50 kg")}
+WHOLE_UNITS = ("piece", "sack50")  # counted in whole pieces and sacks, never fractions
 
 # ISO weekdays, Monday = 1: as a heading or choice, and inside a sentence ("los lunes").
 WEEKDAY_DIGITS = "1234567"
@@ -103,6 +104,11 @@ def unit_label(code: str) -> str:
 def weekday_names(digits: str) -> str:
     """ISO weekday digits as a list of names: '15' -> 'Lunes, Viernes'."""
     return ", ".join(str(WEEKDAY_NAMES[int(d)]) for d in digits)
+
+
+def order_number(order_id: int) -> str:
+    """The reference people read out on the phone: 'Q-00042'."""
+    return f"Q-{order_id:05d}"
 
 
 def order_status_label(status: str) -> str:
@@ -185,6 +191,7 @@ FILTERS = {
     "years_running": years_running,
     "order_status_label": order_status_label,
     "order_status_tone": order_status_tone,
+    "order_number": order_number,
 }
 GLOBALS = {
     "city_label": city_label,

@@ -48,6 +48,7 @@ PROMOTER_SOURCES = [
     "marketplace/web/producer/*.py",  # views, flash messages and forms
     "marketplace/web/auth/forms.py",  # login, account and invitation form errors
     "marketplace/web/association_fields.py",  # the profile form's fields and errors
+    "marketplace/web/form_fields.py",  # numbers and phones typed in the promoter's forms
     "marketplace/labels.py",  # units, cities, weekdays, order statuses
     "marketplace/services/catalog.py",  # product, stock, profile and delivery-day errors
     "marketplace/services/stock.py",

@@ -99,6 +99,30 @@ class Agreement(db.Model):
             and (self.end_date is None or day <= self.end_date)
         )
 
+    @property
+    def is_draft(self) -> bool:
+        """Still being written by staff: only they see it."""
+        return self.status == DRAFT
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+    @property
+    def awaits_buyer(self) -> bool:
+        """Proposed, and the buyer has not accepted yet: their answer is awaited."""
+        return self.status == PROPOSED and self.buyer_accepted_at is None
+
+    @property
+    def awaits_association(self) -> bool:
+        """Proposed, and the association has not accepted yet: their answer is awaited."""
+        return self.status == PROPOSED and self.association_accepted_at is None
+
+    @property
+    def was_in_force(self) -> bool:
+        """Active now or before (paused or ended after being active): it may be renewed."""
+        return self.status in (ACTIVE, PAUSED, ENDED)
+
 
 class AgreementPrice(db.Model):
     """The agreed price of one product, per sale unit before IGV, in céntimos."""

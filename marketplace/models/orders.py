@@ -124,6 +124,27 @@ class Order(db.Model):
     def is_sample(self) -> bool:
         return self.source == SOURCE_SAMPLE
 
+    # What happens next to the order, for the pages that offer it (the lifecycle and who may
+    # make each move live in services.order_states).
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Placed: the association confirms or rejects it next."""
+        return self.status == "placed"
+
+    @property
+    def awaits_dispatch(self) -> bool:
+        """Confirmed: the association dispatches it next (once any payment hold is lifted)."""
+        return self.status == "confirmed"
+
+    @property
+    def awaits_delivery(self) -> bool:
+        """On its way: the association records the delivery next."""
+        return self.status == "dispatched"
+
+    @property
+    def is_from_standing_order(self) -> bool:
+        return self.source == SOURCE_STANDING
+
 
 class OrderLine(db.Model):
     """One product in an order, with what it was called and cost when it was ordered."""

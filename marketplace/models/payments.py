@@ -136,6 +136,10 @@ class Invoice(db.Model):
     def is_overdue(self, today: date) -> bool:
         return self.outstanding_cents > 0 and self.due_date < today
 
+    def creditable_cents(self, refunded_cents: int) -> int:
+        """What a credit note may still take off, after `refunded_cents` given back already."""
+        return self.total_cents - refunded_cents
+
 
 class InvoiceLine(db.Model):
     __tablename__ = "invoice_lines"
@@ -291,6 +295,16 @@ class CardPayment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship()
+
+    @property
+    def is_captured(self) -> bool:
+        """The delivered amount was taken: part of it may be given back."""
+        return self.status == CARD_CAPTURED
+
+    @property
+    def refundable_cents(self) -> int:
+        """What may still go back to the card: what was taken, less what went back already."""
+        return self.captured_cents - self.refunded_cents
 
 
 class StripeEvent(db.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from enum import StrEnum
 from functools import cache
 
 import sqlalchemy as sa
@@ -313,13 +314,43 @@ def deactivate_address(session: Session, record: BuyerAddress) -> None:
     record.active = False
 
 
-MEMBER_ACTIVE = "active"  # has a password and can log in
-MEMBER_INVITED = "invited"  # the invitation link is waiting to be used
-MEMBER_EXPIRED = "expired"  # the invitation link ran out; a new one can be made
-MEMBER_DISABLED = "disabled"  # switched off by a colleague or by staff
+class MemberStatus(StrEnum):
+    """Where a person of a business stands; pages ask it rather than compare words."""
+
+    ACTIVE = "active"  # has a password and can log in
+    INVITED = "invited"  # the invitation link is waiting to be used
+    EXPIRED = "expired"  # the invitation link ran out; a new one can be made
+    DISABLED = "disabled"  # switched off by a colleague or by staff
+
+    @property
+    def is_active(self) -> bool:
+        return self is MemberStatus.ACTIVE
+
+    @property
+    def is_invited(self) -> bool:
+        return self is MemberStatus.INVITED
+
+    @property
+    def is_expired(self) -> bool:
+        return self is MemberStatus.EXPIRED
+
+    @property
+    def is_disabled(self) -> bool:
+        return self is MemberStatus.DISABLED
+
+    @property
+    def may_get_new_link(self) -> bool:
+        """Invited and not in yet: a colleague may send a new invitation link."""
+        return self in (MemberStatus.INVITED, MemberStatus.EXPIRED)
 
 
-def member_status(user: User) -> str:
+MEMBER_ACTIVE = MemberStatus.ACTIVE
+MEMBER_INVITED = MemberStatus.INVITED
+MEMBER_EXPIRED = MemberStatus.EXPIRED
+MEMBER_DISABLED = MemberStatus.DISABLED
+
+
+def member_status(user: User) -> MemberStatus:
     """Where a person of a business stands, derived from the account."""
     if not user.active:
         return MEMBER_DISABLED

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..labels import WEEKDAY_DIGITS
+from ..labels import WEEKDAY_DIGITS, WHOLE_UNITS
 from ..models import (
     CATEGORIES,
     CITIES,
@@ -42,7 +42,6 @@ MAX_WEIGHT_KG = Decimal("1000")
 MAX_STOCK = Decimal("1000000")
 MAX_SHELF_LIFE_DAYS = 3650
 MAX_LEAD_DAYS = 30
-WHOLE_UNITS = ("piece", "sack50")  # counted in whole pieces and sacks, never fractions
 THOUSANDTH = Decimal("0.001")
 
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -29,10 +30,30 @@ CHECKS = {
     "sanitary": ("sanitary_verified_at", "sanitary_registration"),
 }
 
-# A promoter's state, derived from the account.
-PROMOTER_INVITED = "invited"  # no password yet: the invitation link is pending
-PROMOTER_ACTIVE = "active"  # accepted the invitation and can log in
-PROMOTER_DISABLED = "disabled"  # staff switched the account off
+
+class PromoterStatus(StrEnum):
+    """A promoter's state, derived from the account; pages ask it rather than compare words."""
+
+    INVITED = "invited"  # no password yet: the invitation link is pending
+    ACTIVE = "active"  # accepted the invitation and can log in
+    DISABLED = "disabled"  # staff switched the account off
+
+    @property
+    def is_invited(self) -> bool:
+        return self is PromoterStatus.INVITED
+
+    @property
+    def is_active(self) -> bool:
+        return self is PromoterStatus.ACTIVE
+
+    @property
+    def is_disabled(self) -> bool:
+        return self is PromoterStatus.DISABLED
+
+
+PROMOTER_INVITED = PromoterStatus.INVITED
+PROMOTER_ACTIVE = PromoterStatus.ACTIVE
+PROMOTER_DISABLED = PromoterStatus.DISABLED
 PROMOTER_STATUSES = (PROMOTER_INVITED, PROMOTER_ACTIVE, PROMOTER_DISABLED)
 
 
@@ -218,7 +239,7 @@ def set_buyer_verified(session: Session, actor: User, buyer: Buyer, verified: bo
     return buyer
 
 
-def promoter_status(user: User) -> str:
+def promoter_status(user: User) -> PromoterStatus:
     if not user.active:
         return PROMOTER_DISABLED
     if user.password_hash is None:

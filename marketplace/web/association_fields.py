@@ -1,11 +1,11 @@
 """An association's own data as a form: one set of fields and messages, whether the promoter
 edits the profile or the staff create and edit the association."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -15,69 +15,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import TextInput
 
-from ..formatting import lima_today
+from ..formatting import cents_from_soles, lima_today
 from ..services.ruc import is_valid_ruc
-
-
-class NumberField(DecimalField):
-    """A decimal typed on a phone: '2,5' and '2.5' both mean two and a half."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, places=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
-        super().__init__(label, validators, places=places, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip().replace(" ", "")
-        if not raw:
-            self.data = None
-            return
-        if raw.count(",") == 1 and "." not in raw:
-            raw = raw.replace(",", ".")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_l("Escribe un número, por ejemplo 12.5.")) from None
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(_l("Escribe un número, por ejemplo 12.5."))
-        self.data = value
-
-
-class WholeNumberField(IntegerField):
-    """An integer with a Spanish message when it is not one."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Escribe un número entero.")) from None
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def max_decimals(places: int, message):
-    def check(form, field):
-        if field.data is not None and field.data != field.data.quantize(Decimal(10) ** -places):
-            raise ValidationError(message)
-
-    return check
+from .form_fields import PHONE, NumberField, WholeNumberField, max_decimals, strip
 
 
 def not_in_future_year(form, field):
@@ -90,9 +31,6 @@ def valid_ruc(form, field) -> None:
         raise ValidationError(
             _l("El RUC no es válido: son 11 dígitos y el último es un dígito de control.")
         )
-
-
-CONTACT_PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
 
 
 class AssociationFields(FlaskForm):
@@ -136,7 +74,7 @@ class AssociationFields(FlaskForm):
     contact_phone = StringField(
         _l("Teléfono de contacto"),
         filters=[strip],
-        validators=[Optional(), CONTACT_PHONE],
+        validators=[Optional(), PHONE],
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     min_order = NumberField(
@@ -164,3 +102,18 @@ class AssociationFields(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=60, message=_l("Máximo 60 caracteres."))],
     )
+
+    def values(self) -> dict:
+        """The typed values by the services' names (the minimum order in céntimos)."""
+        return {
+            "tagline": self.tagline.data or "",
+            "district": self.district.data,
+            "province": self.province.data,
+            "region": self.region.data,
+            "member_families": self.member_families.data,
+            "founded_year": self.founded_year.data,
+            "contact_phone": self.contact_phone.data,
+            "min_order_cents": cents_from_soles(self.min_order.data),
+            "ruc": self.ruc.data,
+            "sanitary_registration": self.sanitary_registration.data,
+        }

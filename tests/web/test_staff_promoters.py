@@ -86,7 +86,7 @@ def test_invited_promoter_cannot_log_in_until_accepting(client, staff, auth):
         ({"name": ""}, "Escribe el nombre."),
         ({"email": ""}, "Escribe el correo."),
         ({"email": "rosa-at-example"}, "Escribe un correo válido."),
-        ({"phone": "no tengo"}, "Escribe solo números"),
+        ({"phone": "no tengo"}, "Escribe un teléfono: solo números y +."),
     ],
 )
 def test_invite_refuses_invalid_input_at_the_field(client, staff, changes, message):

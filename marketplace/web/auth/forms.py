@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
 )
@@ -18,18 +17,7 @@ from ...labels import BUYER_KIND_LABELS, CITY_LABELS
 from ...models import BUYER_KINDS, CITIES
 from ...services import accounts
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def choices(labels: dict, placeholder=None) -> list[SelectChoice]:
-    """Options from a {value: label} mapping, optionally after an empty "choose" option."""
-    options = [SelectChoice(value, label) for value, label in labels.items()]
-    if placeholder is not None:
-        options.insert(0, SelectChoice("", placeholder))
-    return options
+from ..form_fields import choices, strip
 
 
 def email_field(label=None, **render_kw) -> EmailField:
@@ -124,13 +112,13 @@ class RegisterForm(FlaskForm):
     )
     kind = SelectField(
         _l("Tipo de negocio"),
-        choices=choices(BUYER_KIND_LABELS, placeholder=_l("Elige…")),
+        choices=choices(BUYER_KIND_LABELS, first=("", _l("Elige…"))),
         validate_choice=False,
         validators=[AnyOf(BUYER_KINDS, message=_l("Elige el tipo de negocio."))],
     )
     city = SelectField(
         _l("Ciudad"),
-        choices=choices(CITY_LABELS, placeholder=_l("Elige…")),
+        choices=choices(CITY_LABELS, first=("", _l("Elige…"))),
         validate_choice=False,
         validators=[AnyOf(CITIES, message=_l("Elige la ciudad."))],
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ...extensions import db
 from ...models.agreements import DRAFT
 from ...permissions import agreement_for_buyer, buyer_required
-from ...services import DomainError
 from ...services import agreements as svc
-from ..agreement_views import DeclineForm, agreement_context
+from .. import agreement_views as shared
+from ..agreement_views import agreement_context
 from . import bp
 
 
@@ -44,34 +43,16 @@ def agreement(agreement_id: int):
 @bp.route("/agreements/<int:agreement_id>/accept", methods=["POST"])
 @buyer_required
 def agreement_accept(agreement_id: int):
-    agreement = agreement_for_buyer(agreement_id)
-    if FlaskForm().validate_on_submit():
-        try:
-            svc.accept(db.session, current_user, agreement)
-            db.session.commit()
-            if agreement.status == "active":
-                flash(_("Aceptaste. El acuerdo %(number)s está vigente.", number=agreement.number))
-            else:
-                flash(_("Aceptaste. Falta la aceptación de la asociación."))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-    return redirect(url_for("buyer.agreement", agreement_id=agreement.id), code=303)
+    return shared.accept(
+        agreement_for_buyer(agreement_id),
+        "buyer.agreement",
+        _l("Aceptaste. Falta la aceptación de la asociación."),
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>/decline", methods=["POST"])
 @buyer_required
 def agreement_decline(agreement_id: int):
-    agreement = agreement_for_buyer(agreement_id)
-    form = DeclineForm()
-    if form.validate_on_submit():
-        try:
-            svc.decline(db.session, current_user, agreement, form.reason.data)
-            db.session.commit()
-            flash(_("Enviamos tus comentarios al equipo de Qhatu."))
-            return redirect(url_for("buyer.agreements"), code=303)
-        except DomainError as error:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, error.message]
-    page = render_template("buyer/agreements/detail.html", **agreement_context(agreement, form))
-    return page, 422
+    return shared.decline(
+        agreement_for_buyer(agreement_id), "buyer/agreements/detail.html", "buyer.agreements"
+    )

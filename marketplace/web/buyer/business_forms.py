@@ -7,10 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ...labels import CITY_LABELS
 from ...models import CITIES
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..form_fields import strip
 
 
 class ColleagueForm(FlaskForm):

@@ -8,9 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -23,28 +21,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
-from ..association_fields import (
-    AssociationFields,
-    NumberField,
-    WholeNumberField,
-    max_decimals,
-)
-
-
-def choices(names: dict, only=None) -> list[SelectChoice]:
-    """Select options from a code -> label mapping, optionally limited to some codes."""
-    return [
-        SelectChoice(code, label) for code, label in names.items() if only is None or code in only
-    ]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from ..association_fields import AssociationFields
+from ..form_fields import CheckboxesField, NumberField, WholeNumberField, choices, max_decimals
 
 
 def greater_than_zero(message):
@@ -96,7 +77,7 @@ class DeliveryRuleForm(FlaskForm):
         validators=[DataRequired(_l("Elige una ciudad."))],
         validate_choice=False,  # the service says which cities exist, in Spanish
     )
-    weekdays = MultiCheckboxField(
+    weekdays = CheckboxesField(
         _l("Días de entrega"),
         choices=choices(WEEKDAY_CHOICES),
         validate_choice=False,

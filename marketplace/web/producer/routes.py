@@ -29,6 +29,7 @@ from ...permissions import (
 from ...services import DomainError, calendar, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
+from ..form_fields import choices
 from ..htmx import is_partial_request, render
 from . import bp
 from .forms import (
@@ -38,7 +39,6 @@ from .forms import (
     ProfileForm,
     StockForm,
     StoryForm,
-    choices,
 )
 
 REASON_LABELS = {
@@ -120,18 +120,7 @@ def profile():
     if not form.is_submitted():
         form.min_order.data = soles(association.min_order_cents)
     if form.validate_on_submit():
-        data = catalog.ProfileData(
-            tagline=form.tagline.data or "",
-            district=form.district.data,
-            province=form.province.data,
-            region=form.region.data,
-            member_families=form.member_families.data,
-            founded_year=form.founded_year.data,
-            contact_phone=form.contact_phone.data,
-            min_order_cents=cents_from_soles(form.min_order.data),
-            ruc=form.ruc.data,
-            sanitary_registration=form.sanitary_registration.data,
-        )
+        data = catalog.ProfileData(**form.values())
         try:
             catalog.update_profile(db.session, current_user, association, data)
             db.session.commit()

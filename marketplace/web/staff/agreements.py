@@ -30,7 +30,7 @@ from ...permissions import get_or_404, staff_required
 from ...services import DomainError
 from ...services import agreements as svc
 from ...services import standing as so
-from ..agreement_views import agreement_context
+from ..agreement_views import agreement_context, next_moves
 from . import bp
 
 TEXTS = ("flavour_standard", "activations", "merchandising", "visits")
@@ -190,6 +190,7 @@ def agreement(agreement_id: int):
         reason_form=ReasonForm(formdata=None),
         standing_orders=so.list_standing_orders(db.session, buyer_id=agreement.buyer_id),
         describe=so.describe_schedule,
+        moves=next_moves(agreement, current_user),
         **agreement_context(agreement),
     )
 

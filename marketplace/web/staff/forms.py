@@ -5,9 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     Form,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import (
@@ -17,28 +15,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...labels import CITY_LABELS, WEEKDAY_CHOICES
-from ..association_fields import AssociationFields, WholeNumberField, strip
+from ..association_fields import AssociationFields
+from ..form_fields import PHONE, CheckboxesField, WholeNumberField, choices, strip
 
 NOT_IN_LIST = _l("Elige una opción de la lista.")
-PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe solo números, por ejemplo 984123456."))
-
-
-def options(pairs, first: tuple | None = None) -> list[SelectChoice]:
-    """Choices for a select or checkbox group, from (value, label) pairs."""
-    items = [first, *pairs] if first else list(pairs)
-    return [SelectChoice(value, label) for value, label in items]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices shown as checkboxes (a fieldset in the template)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AssociationForm(AssociationFields):
@@ -56,13 +39,13 @@ class NewAssociationForm(AssociationForm):
 
     delivery_city = SelectField(
         _l("Ciudad de entrega"),
-        choices=options(CITY_LABELS.items()),
+        choices=choices(CITY_LABELS),
         invalid_choice_message=NOT_IN_LIST,
         validators=[DataRequired(_l("Elige una ciudad."))],
     )
     delivery_weekdays = CheckboxesField(
         _l("Días de entrega"),
-        choices=options(WEEKDAY_CHOICES.items()),
+        choices=choices(WEEKDAY_CHOICES),
         invalid_choice_message=_l("Elige días de la lista."),
         validators=[DataRequired(_l("Elige al menos un día de entrega."))],
     )
@@ -104,9 +87,9 @@ BUYER_STATUS_CHOICES = (
 class BuyerFilterForm(Form):
     """The buyer list's filter, read from the query string (a GET form, no CSRF)."""
 
-    status = SelectField(_l("Estado"), choices=options(BUYER_STATUS_CHOICES), default="all")
+    status = SelectField(_l("Estado"), choices=choices(BUYER_STATUS_CHOICES), default="all")
     city = SelectField(
-        _l("Ciudad"), choices=options(CITY_LABELS.items(), first=("", _l("Todas"))), default=""
+        _l("Ciudad"), choices=choices(CITY_LABELS, first=("", _l("Todas"))), default=""
     )
 
 
@@ -119,4 +102,4 @@ PROMOTER_STATUS_CHOICES = (
 
 
 class PromoterFilterForm(Form):
-    status = SelectField(_l("Estado"), choices=options(PROMOTER_STATUS_CHOICES), default="")
+    status = SelectField(_l("Estado"), choices=choices(PROMOTER_STATUS_CHOICES), default="")

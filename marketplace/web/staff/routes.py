@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...formatting import cents_from_soles, soles
+from ...formatting import soles
 from ...models import ROLE_PROMOTER, Association, Buyer, Product, User
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, calendar
@@ -125,19 +125,7 @@ def associations():
 
 
 def association_data(form: AssociationForm) -> svc.AssociationData:
-    return svc.AssociationData(
-        name=form.name.data,
-        tagline=form.tagline.data or "",
-        district=form.district.data,
-        province=form.province.data,
-        region=form.region.data,
-        member_families=form.member_families.data,
-        founded_year=form.founded_year.data,
-        min_order_cents=cents_from_soles(form.min_order.data),
-        ruc=form.ruc.data,
-        sanitary_registration=form.sanitary_registration.data,
-        contact_phone=form.contact_phone.data,
-    )
+    return svc.AssociationData(name=form.name.data, **form.values())
 
 
 def show_domain_error(form, error: DomainError) -> None:
