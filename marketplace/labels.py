@@ -79,6 +79,28 @@ ORDER_STATUS_TONES = {  # badge colour per status
     "rejected": "bad",
 }
 
+AGREEMENT_STATUS_LABELS = {
+    "draft": _l("Borrador"),
+    "proposed": _l("Propuesto"),
+    "active": _l("Vigente"),
+    "paused": _l("En pausa"),
+    "ended": _l("Terminado"),
+}
+AGREEMENT_STATUS_TONES = {
+    "draft": "muted",
+    "proposed": "warn",
+    "active": "ok",
+    "paused": "warn",
+    "ended": "bad",
+}
+
+STANDING_STATUS_LABELS = {
+    "active": _l("Activo"),
+    "paused": _l("En pausa"),
+    "cancelled": _l("Cancelado"),
+}
+STANDING_STATUS_TONES = {"active": "ok", "paused": "warn", "cancelled": "bad"}
+
 # Below this many sale units a product shows "few left" (5 kg of cheese, 5 sacks of maize).
 LOW_STOCK_UNITS = Decimal("5")
 AVAILABLE, FEW_LEFT, OUT_OF_STOCK = "available", "few", "out"

@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ..formatting import LIMA, lima_today
+from ..labels import WHOLE_UNITS
 from ..models import (
     Association,
     BuyerAddress,
@@ -122,7 +123,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def vary(rng: random.Random, qty: Decimal, unit: str) -> Decimal:
     """The usual quantity, give or take a quarter (whole units for pieces and sacks)."""
-    if unit in ordering.WHOLE_UNITS:
+    if unit in WHOLE_UNITS:
         return max(Decimal(1), qty + rng.choice([0, 0, 0, 1, -1]))
     factor = Decimal(rng.randint(75, 125)) / 100
     return max(Decimal("0.5"), (qty * factor).quantize(Decimal("0.5")))
@@ -377,7 +378,7 @@ def _deliver(session, rng: random.Random, order: Order, actor_id, placed_at, day
     short = rng.random() < 0.06
     for line in order.lines:
         line.delivered_quantity = line.quantity
-        if short and line.unit not in ordering.WHOLE_UNITS and line.quantity > 1:
+        if short and line.unit not in WHOLE_UNITS and line.quantity > 1:
             line.delivered_quantity = line.quantity - Decimal("0.5")
             back = move_stock(
                 session,

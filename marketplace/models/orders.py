@@ -9,17 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..labels import order_number
 from ..types import Quantity, UTCDateTime, utcnow
 from .accounts import Buyer, BuyerAddress, User
 from .catalog import Product
 from .order_status import PLACED, STATUSES
 from .producers import Association
-
-
-def order_number(order_id: int) -> str:
-    """The reference people read out on the phone: Q-00123."""
-    return f"Q-{order_id:05d}"
-
 
 SOURCE_ONE_OFF = "one_off"  # placed from the cart
 SOURCE_STANDING = "standing"  # placed by the standing-order job

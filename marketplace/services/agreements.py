@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..formatting import lima_today
+from ..labels import AGREEMENT_STATUS_LABELS
 from ..models import Association, Buyer, Order, OrderLine, Product, User
 from ..models.agreements import (
     ACTIVE,
@@ -53,14 +54,6 @@ from . import DomainError
 from .kilos import kg_from_millionths, kg_millionths
 from .periods import month_starts
 
-STATUS_LABELS = {
-    DRAFT: _l("Borrador"),
-    PROPOSED: _l("Propuesto"),
-    ACTIVE: _l("Vigente"),
-    PAUSED: _l("En pausa"),
-    ENDED: _l("Terminado"),
-}
-STATUS_TONES = {DRAFT: "muted", PROPOSED: "warn", ACTIVE: "ok", PAUSED: "warn", ENDED: "bad"}
 FREQUENCY_LABELS = {
     "weekly": _l("Semanal"),
     "biweekly": _l("Cada dos semanas"),
@@ -134,8 +127,8 @@ def _transition(
         raise DomainError(
             _l(
                 "Un acuerdo %(current)s no puede pasar a %(target)s.",
-                current=str(STATUS_LABELS[from_status]).lower(),
-                target=str(STATUS_LABELS[to_status]).lower(),
+                current=str(AGREEMENT_STATUS_LABELS[from_status]).lower(),
+                target=str(AGREEMENT_STATUS_LABELS[to_status]).lower(),
             )
         )
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import insert_rows
+from ..labels import ORDER_STATUS_LABELS
 from ..models.order_status import (  # noqa: F401  (callers read the statuses from here too)
     BUYER,
     CANCELLED,
@@ -67,23 +68,6 @@ STAMPS = {
     REJECTED: "closed_at",
 }
 
-LABELS = {
-    PLACED: _l("Recibido"),
-    CONFIRMED: _l("Confirmado"),
-    DISPATCHED: _l("En camino"),
-    DELIVERED: _l("Entregado"),
-    CANCELLED: _l("Cancelado"),
-    REJECTED: _l("Rechazado"),
-}
-TONES = {  # badge colour per status
-    PLACED: "warn",
-    CONFIRMED: "ok",
-    DISPATCHED: "ok",
-    DELIVERED: "ok",
-    CANCELLED: "bad",
-    REJECTED: "bad",
-}
-
 
 def can(order, to_status: str, actor) -> bool:
     """Whether `actor` may move `order` to `to_status` now (views use it to show buttons)."""
@@ -99,8 +83,8 @@ def check(order, to_status: str, actor, reason: str | None = None) -> None:
         raise DomainError(
             _l(
                 "Un pedido %(current)s no puede pasar a %(target)s.",
-                current=str(LABELS[order.status]).lower(),
-                target=str(LABELS[to_status]).lower(),
+                current=str(ORDER_STATUS_LABELS[order.status]).lower(),
+                target=str(ORDER_STATUS_LABELS[to_status]).lower(),
             )
         )
     if role_of(actor) not in allowed[to_status]:

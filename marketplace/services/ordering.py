@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ..database import begin_write  # noqa: F401  (services and jobs call ordering.begin_write)
 from ..formatting import lima_today, money
 from ..formatting import quantity as fmt_quantity
+from ..labels import WHOLE_UNITS
 from ..models import (
     Association,
     Buyer,
@@ -57,7 +58,6 @@ from .order_making import add_orders, new_order, order_line, record_placed, set_
 from .stock import InsufficientStock, Shortage, move_many
 
 log = logging.getLogger("qhatu.payments")
-WHOLE_UNITS = ("piece", "sack50")  # sold whole; kilograms may have grams
 MAX_QUANTITY = Decimal("100000")
 SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
 

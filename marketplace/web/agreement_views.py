@@ -13,6 +13,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..extensions import db
+from ..labels import AGREEMENT_STATUS_LABELS, AGREEMENT_STATUS_TONES
 from ..models.agreements import ACTIVE, DRAFT, ENDED, PAUSED, PROPOSED
 from ..services import DomainError
 from ..services import agreements as svc
@@ -29,8 +30,8 @@ def agreement_context(agreement, decline_form=None) -> dict:
         "agreement": agreement,
         "months": svc.monthly_volumes(db.session, agreement) if agreement.status != DRAFT else [],
         "versions": svc.versions_of(db.session, agreement),
-        "labels": svc.STATUS_LABELS,
-        "tones": svc.STATUS_TONES,
+        "labels": AGREEMENT_STATUS_LABELS,
+        "tones": AGREEMENT_STATUS_TONES,
         "frequency_labels": svc.FREQUENCY_LABELS,
         "action_labels": svc.ACTION_LABELS,
         "decline_form": decline_form or DeclineForm(formdata=None),

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 import time_machine
 
 from marketplace.extensions import db
+from marketplace.labels import order_number
 from marketplace.models import Cart, CartItem, Notification, Order, OrderEvent, StockMovement
 from marketplace.models.catalog import REASON_RESERVATION, REASON_SAMPLE
-from marketplace.models.orders import order_number
 from marketplace.services import DomainError, ordering
 from marketplace.services import order_states as st
 from marketplace.services.stock import InsufficientStock, ledger_balance

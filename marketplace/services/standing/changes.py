@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ...formatting import lima_date, lima_datetime, word_list
+from ...labels import WEEKDAY_WORDS
 from ...models import Association, DeliveryRule, Product, User
 from ...models.agreements import ACTIVE as AGREEMENT_ACTIVE
 from ...models.agreements import Agreement
@@ -29,7 +30,7 @@ from ...types import utcnow
 from .. import DomainError, ordering
 from .. import calendar as cal
 from .occurrences import Delivery, delivery_on, ensure_occurrences, prices_for
-from .schedule import MAX_EVERY_WEEKS, WEEKDAY_LABELS, Schedule, earliest_start, lima_date_of
+from .schedule import MAX_EVERY_WEEKS, Schedule, earliest_start, lima_date_of
 
 
 def _require_buyer(actor: User) -> None:
@@ -72,7 +73,7 @@ def _check_schedule(
             raise DomainError(_l("Elige al menos un día de entrega."), field="weekdays")
         offered = set(rule.weekday_numbers)
         if not set(days) <= offered:
-            names = word_list(WEEKDAY_LABELS[n] for n in sorted(offered))
+            names = word_list(WEEKDAY_WORDS[n] for n in sorted(offered))
             raise DomainError(
                 _l("La asociación entrega en tu ciudad: %(days)s.", days=names), field="weekdays"
             )

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from ...database import begin_write
+from ...labels import WHOLE_UNITS
 from ...models import Association, Order, Product
 from ...models.agreements import Agreement, AgreementPrice
 from ...models.catalog import REASON_RESERVATION
@@ -41,7 +42,6 @@ from ...models.standing_orders import (
 from ...types import utcnow
 from .. import agreements, delivery, order_payments
 from ..order_making import insert_orders, new_order, order_line, record_placed
-from ..ordering import WHOLE_UNITS
 from ..stock import reserve_many
 from .fair_share import STEPS, Claim, Request, share_stock
 from .messages import notify_batch

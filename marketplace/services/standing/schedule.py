@@ -36,7 +36,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from ...formatting import LIMA, word_list
-from ...models.standing_orders import MONTHLY, SO_ACTIVE, SO_CANCELLED, SO_PAUSED, StandingOrder
+from ...labels import WEEKDAY_WORDS
+from ...models.standing_orders import MONTHLY, StandingOrder
 from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery
@@ -51,23 +52,6 @@ DEMAND_WEEKS = 8
 
 
 MAX_EVERY_WEEKS = 8
-
-
-WEEKDAY_LABELS = {
-    1: _l("lunes"),
-    2: _l("martes"),
-    3: _l("miércoles"),
-    4: _l("jueves"),
-    5: _l("viernes"),
-    6: _l("sábado"),
-    7: _l("domingo"),
-}
-
-
-STATUS_LABELS = {SO_ACTIVE: _l("Activo"), SO_PAUSED: _l("En pausa"), SO_CANCELLED: _l("Cancelado")}
-
-
-STATUS_TONES = {SO_ACTIVE: "ok", SO_PAUSED: "warn", SO_CANCELLED: "bad"}
 
 
 @dataclass
@@ -271,7 +255,7 @@ def describe_schedule(schedule) -> str:
                 )
             )
         return str(_l("el día %(day)s de cada mes", day=schedule.month_day))
-    days = word_list(WEEKDAY_LABELS[n] for n in sorted(schedule.weekday_numbers))
+    days = word_list(WEEKDAY_WORDS[n] for n in sorted(schedule.weekday_numbers))
     if (schedule.every_weeks or 1) == 1:
         return str(_l("cada semana: %(days)s", days=days))
     return str(_l("cada %(n)s semanas: %(days)s", n=schedule.every_weeks, days=days))

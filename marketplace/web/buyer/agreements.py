@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...extensions import db
+from ...labels import AGREEMENT_STATUS_LABELS, AGREEMENT_STATUS_TONES
 from ...models.agreements import DRAFT
 from ...permissions import agreement_for_buyer, buyer_required
 from ...services import agreements as svc
@@ -27,8 +28,8 @@ def agreements():
         "buyer/agreements/index.html",
         agreements=rows,
         totals=svc.totals_for(db.session, rows),
-        labels=svc.STATUS_LABELS,
-        tones=svc.STATUS_TONES,
+        labels=AGREEMENT_STATUS_LABELS,
+        tones=AGREEMENT_STATUS_TONES,
     )
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...formatting import lima_today
+from ...labels import STANDING_STATUS_LABELS, STANDING_STATUS_TONES
 from ...permissions import buyer_required
 from ...services import reporting
 from ...services import spend as spending
@@ -29,6 +30,6 @@ def spend():
         standing_orders=standing,
         next_dates=so.next_delivery_dates(db.session, standing, utcnow()),
         describe=so.describe_schedule,
-        labels=so.STATUS_LABELS,
-        tones=so.STATUS_TONES,
+        labels=STANDING_STATUS_LABELS,
+        tones=STANDING_STATUS_TONES,
     )

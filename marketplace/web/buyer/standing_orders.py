@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...extensions import db
 from ...formatting import lima_date
+from ...labels import STANDING_STATUS_LABELS, STANDING_STATUS_TONES, WEEKDAY_WORDS
 from ...models import Association, DeliveryRule, Product
 from ...models.standing_orders import SO_CANCELLED
 from ...permissions import buyer_required, standing_order_for_buyer
@@ -53,7 +54,7 @@ class StandingOrderForm(FlaskForm):
     )
     weekdays = MultiCheckboxField(
         _l("Días de entrega"),
-        choices=[SelectChoice(str(n), so.WEEKDAY_LABELS[n]) for n in range(1, 8)],
+        choices=[SelectChoice(str(n), WEEKDAY_WORDS[n]) for n in range(1, 8)],
     )
     every_weeks = SelectField(
         _l("Repetir"),
@@ -149,7 +150,7 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
         standing_order=standing_order,
         rules=rules,
         rule_days={
-            r.city: ", ".join(str(so.WEEKDAY_LABELS[n]) for n in r.weekday_numbers) for r in rules
+            r.city: ", ".join(str(WEEKDAY_WORDS[n]) for n in r.weekday_numbers) for r in rules
         },
         earliest={
             r.city: so.earliest_start(r.lead_days, None, work_calendar, association.id)
@@ -169,8 +170,8 @@ def standing_orders():
         standing_orders=rows,
         next_dates=so.next_delivery_dates(db.session, rows),
         describe=so.describe_schedule,
-        labels=so.STATUS_LABELS,
-        tones=so.STATUS_TONES,
+        labels=STANDING_STATUS_LABELS,
+        tones=STANDING_STATUS_TONES,
     )
 
 
@@ -249,8 +250,8 @@ def render_detail(standing_order, pause_form=None, status=200):
         closed=calendar.upcoming_spans(db.session, [aid], today=so.lima_date_of(now))[aid],
         history=so.past_deliveries(db.session, standing_order),
         describe=so.describe_schedule,
-        labels=so.STATUS_LABELS,
-        tones=so.STATUS_TONES,
+        labels=STANDING_STATUS_LABELS,
+        tones=STANDING_STATUS_TONES,
         state_labels=so.DELIVERY_STATE_LABELS,
         state_tones=so.DELIVERY_STATE_TONES,
         pause_form=pause_form or PauseForm(formdata=None),

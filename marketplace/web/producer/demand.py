@@ -8,6 +8,7 @@ from flask import render_template
 from flask_login import current_user
 
 from ...extensions import db
+from ...labels import STANDING_STATUS_LABELS, STANDING_STATUS_TONES
 from ...permissions import own_association, promoter_required
 from ...services import standing as so
 from ...types import utcnow
@@ -33,8 +34,8 @@ def demand():
         standing_orders=standing_orders,
         next_dates=so.next_delivery_dates(db.session, standing_orders, now),
         describe=so.describe_schedule,
-        labels=so.STATUS_LABELS,
-        tones=so.STATUS_TONES,
+        labels=STANDING_STATUS_LABELS,
+        tones=STANDING_STATUS_TONES,
         changes=so.calendar_changes(db.session, association.id, now),
         shortfalls=so.recent_shortfalls(
             db.session, association.id, so.lima_date_of(now) - timedelta(days=28)

@@ -24,6 +24,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ...extensions import db
 from ...formatting import cents_from_soles, soles
+from ...labels import (
+    AGREEMENT_STATUS_LABELS,
+    AGREEMENT_STATUS_TONES,
+    STANDING_STATUS_LABELS,
+    STANDING_STATUS_TONES,
+)
 from ...models import Association, Buyer, Product
 from ...models.agreements import AGREEMENT_STATUSES, DRAFT, FREQUENCIES, Agreement
 from ...permissions import get_or_404, staff_required
@@ -134,8 +140,8 @@ def agreements():
         "staff/agreements/index.html",
         agreements=rows,
         totals=svc.totals_for(db.session, rows),
-        labels=svc.STATUS_LABELS,
-        tones=svc.STATUS_TONES,
+        labels=AGREEMENT_STATUS_LABELS,
+        tones=AGREEMENT_STATUS_TONES,
         status=status,
         statuses=AGREEMENT_STATUSES,
     )
@@ -270,6 +276,6 @@ def standing_orders():
         standing_orders=rows,
         next_dates=so.next_delivery_dates(db.session, rows),
         describe=so.describe_schedule,
-        labels=so.STATUS_LABELS,
-        tones=so.STATUS_TONES,
+        labels=STANDING_STATUS_LABELS,
+        tones=STANDING_STATUS_TONES,
     )

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...formatting import LIMA, lima_date, money, quantity
-from ...labels import BUYER_KIND_LABELS, CATEGORY_LABELS, CITY_LABELS
+from ...labels import BUYER_KIND_LABELS, CATEGORY_LABELS, CITY_LABELS, order_number
 from ...models import Association, Buyer
 from ...models.accounts import BUYER_KINDS, CITIES
 from ...models.catalog import CATEGORIES
@@ -457,7 +457,7 @@ def _lines_csv(session, filters: reporting.Filters):
               _("Cantidad entregada"), _("Kg"), _("Valor entregado (S/)")]  # fmt: skip
     rows = (
         [
-            f"Q-{r.order_id:05d}",
+            order_number(r.order_id),
             lima_stamp(r.delivered_at),
             r.delivery_date.isoformat(),
             r.buyer,
