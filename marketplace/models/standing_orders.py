@@ -96,6 +96,19 @@ class StandingOrder(db.Model):
     def weekday_numbers(self) -> list[int]:
         return [int(ch) for ch in self.weekdays or ""]
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == SO_ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == SO_PAUSED
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Cancelled for good: nothing more can be changed on it."""
+        return self.status == SO_CANCELLED
+
     def paused_on(self, day: date) -> bool:
         """Whether a pause covers `day` (a pause with a date ends by itself that day)."""
         return self.status == SO_PAUSED and (self.paused_until is None or day < self.paused_until)
