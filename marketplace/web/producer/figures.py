@@ -31,7 +31,7 @@ def figures():
     standing = [
         s
         for s in so.list_standing_orders(db.session, association_id=association.id)
-        if s.status != "cancelled"
+        if not s.is_cancelled
     ]
     next_dates = so.next_delivery_dates(db.session, standing, utcnow())
     coming = sorted(
