@@ -8,7 +8,7 @@ One home for each label: models, services, views, templates and messages read th
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from babel.core import UnknownLocaleError
 from babel.dates import get_day_names
@@ -20,8 +20,14 @@ from flask_babel import lazy_gettext as _l
 
 from .formatting import lima_today, quantity
 
-if TYPE_CHECKING:
-    from .models import Product
+
+class Product(Protocol):
+    """What the display rules read of a product (labels sit below the models)."""
+
+    unit: str
+    weight_per_unit_kg: Decimal
+    stock_on_hand: Decimal
+
 
 # Each language named in itself, for the language switch.
 LANGUAGE_NAMES = {"es": "Español", "en": "English", "qu": "Runasimi"}
