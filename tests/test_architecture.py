@@ -17,10 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 80
 
-# (importer layer, layers it must not import)
+AUDIENCES = ("auth", "buyer", "producer", "public", "staff")
+
+# (importer, what it must not import): web -> services -> models -> the base modules.
 FORBIDDEN = [
     ("marketplace.models", ("marketplace.services", "marketplace.web", "marketplace.ops")),
     ("marketplace.services", ("marketplace.web",)),
+    *(
+        (f"marketplace.{base}", ("marketplace.models", "marketplace.services", "marketplace.web"))
+        for base in ("labels", "formatting", "types", "config", "extensions")
+    ),
+    # Audience blueprints are siblings: what two of them share lives in a shared web module.
+    *(
+        (f"marketplace.web.{a}", tuple(f"marketplace.web.{b}" for b in AUDIENCES if b != a))
+        for a in AUDIENCES
+    ),
 ]
 
 
