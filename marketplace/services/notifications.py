@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +27,20 @@ from . import order_states as st
 
 log = logging.getLogger("qhatu.notifications")
 MAX_ATTEMPTS = 5
+
+
+def default_locale() -> str:
+    """The language of messages to people who have not chosen one."""
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for messages sent outside a request (PUBLIC_URL is the site's root)."""
+    base = urlsplit(current_app.config.get("PUBLIC_URL") or "http://localhost:5000")
+    adapter = current_app.url_map.bind(
+        base.netloc, url_scheme=base.scheme or "http", script_name=base.path or "/"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def buyer_users(session: Session, buyer_id: int) -> list[User]:
@@ -165,7 +180,7 @@ def notify_transition(
 ) -> list[Notification]:
     """Queue the messages an order's change of status calls for, in each person's language."""
     people, sms = recipients_for(session, order, to_status, actor)
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+    default = default_locale()
     rows: list[Notification] = []
     for user in people:
         if actor is not None and user.id == actor.id:

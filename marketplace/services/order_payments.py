@@ -28,24 +28,21 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import stripe
-from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from ..database import insert_rows
-from ..formatting import lima_today, money
+from ..formatting import money
 from ..models import (
     BuyerCard,
     CardCheckout,
     CardPayment,
     CreditTerms,
-    Invoice,
     Notification,
     Order,
     OrderBilling,
-    Payment,
     User,
 )
 from ..models.payments import (
@@ -58,12 +55,11 @@ from ..models.payments import (
     CHECKOUT_OPEN,
     METHOD_ACCOUNT,
     METHOD_CARD,
-    PAY_CREDIT_NOTE,
 )
 from ..types import utcnow
 from . import DomainError, card_payments, credit
 from . import order_states as st
-from .notifications import buyer_users, enqueue, outbox_rows
+from .notifications import default_locale, outbox_rows, public_url
 
 log = logging.getLogger("qhatu.payments")
 
@@ -318,10 +314,6 @@ def waiting_orders(
 # Telling people -----------------------------------------------------------------------
 
 
-def _default_locale() -> str:
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
-
-
 def notify_needs_payment(
     session: Session, order: Order, reason: str, tell_promoters: bool = False
 ) -> None:
@@ -335,8 +327,6 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
     The buyers' users and the promoters are read in one query each and the messages written
     in one INSERT, however many orders.
     """
-    from .standing_orders import public_url
-
     if not held:
         return
     users = _active_users(session, User.buyer_id, {o.buyer_id for o, _r, _t in held})
@@ -346,7 +336,7 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
     for order, reason, tell_promoters in held:
         link = public_url("buyer.order_pay", order_id=order.id)
         for user in users.get(order.buyer_id, []):
-            with force_locale(user.locale or _default_locale()):
+            with force_locale(user.locale or default_locale()):
                 subject = _("Tu pedido %(number)s necesita el pago", number=order.number)
                 body = "\n".join(
                     [
@@ -367,7 +357,7 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
         if not tell_promoters:
             continue
         for user in staff_of.get(order.association_id, []):
-            with force_locale(user.locale or _default_locale()):
+            with force_locale(user.locale or default_locale()):
                 subject = _("Pedido %(number)s: pago pendiente", number=order.number)
                 body = _(
                     "%(buyer)s aún no paga el pedido %(number)s: no lo despaches hasta que "
@@ -668,93 +658,6 @@ def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPaym
         billing.method, billing.hold_reason, billing.net_days = METHOD_CARD, None, 0
     session.flush()
     return record
-
-
-# Refunds ------------------------------------------------------------------------------
-
-
-def refund_order(
-    session: Session, actor: User, order: Order, amount_cents: int, reason: str
-) -> CardPayment:
-    """Staff give back part or all of a captured card payment (a delivery found short or
-    spoiled): through Stripe, never more than captured, with its entry in the association's
-    ledger; the buyer is told."""
-    if actor is None or not actor.is_staff:
-        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
-    if not card_payments.enabled():
-        raise DomainError(_l("El pago con tarjeta no está disponible."), field="amount")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
-    record = card_payments.refund(session, order, int(amount_cents), reason[:120], actor=actor)
-    _tell_buyer_of_refund(session, order, int(amount_cents), reason)
-    session.flush()
-    return record
-
-
-def credit_note(
-    session: Session, actor: User, order: Order, amount_cents: int, reason: str
-) -> Payment:
-    """Staff give back part or all of an invoiced order bought on account (found short or
-    spoiled after delivery): a credit note that settles that much of its invoice (what the
-    invoice no longer owes stays as the buyer's credit), and a refund entry in the
-    association's ledger; never more than was delivered. The buyer is told."""
-    from .invoicing import _allocate
-    from .payouts import record_refund
-
-    if actor is None or not actor.is_staff:
-        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
-    invoice = session.scalar(
-        sa.select(Invoice).where(Invoice.order_id == order.id).with_for_update()
-    )
-    if invoice is None:
-        raise DomainError(_l("Este pedido no tiene factura a crédito."), field="amount")
-    amount_cents = int(amount_cents)
-    record_refund(session, actor, order, amount_cents, f"NC {invoice.full_number}")
-    note = Payment(
-        buyer_id=order.buyer_id,
-        method=PAY_CREDIT_NOTE,
-        amount_cents=amount_cents,
-        received_on=lima_today(),
-        reference=f"{invoice.full_number}: {reason}"[:80],
-        recorded_by_id=actor.id,
-    )
-    session.add(note)
-    session.flush()
-    applied = min(amount_cents, invoice.outstanding_cents)
-    if applied > 0:
-        _allocate(session, note, invoice, applied)
-    _tell_buyer_of_refund(session, order, amount_cents, reason)
-    session.flush()
-    return note
-
-
-def _tell_buyer_of_refund(session: Session, order: Order, amount_cents: int, reason: str):
-    for user in buyer_users(session, order.buyer_id):
-        with force_locale(user.locale or _default_locale()):
-            subject = _(
-                "Devolución de %(amount)s por el pedido %(number)s",
-                amount=money(amount_cents),
-                number=order.number,
-            )
-            body = _(
-                "Te devolvimos %(amount)s por el pedido %(number)s. Motivo: %(reason)s",
-                amount=money(amount_cents),
-                number=order.number,
-                reason=reason,
-            )
-        enqueue(session, user, "order_refund", subject, body, order_id=order.id)
-
-
-def refund_any(session: Session, actor: User, order: Order, amount_cents: int, reason: str):
-    """A refund as staff ask for it: to the card for card orders, a credit note on account."""
-    billing = session.get(OrderBilling, order.id)
-    if billing is not None and billing.method == METHOD_ACCOUNT:
-        return credit_note(session, actor, order, amount_cents, reason)
-    return refund_order(session, actor, order, amount_cents, reason)
 
 
 # Standing orders ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...formatting import cents_from_soles
 from ...models import Invoice, Order
 from ...permissions import get_or_404, staff_required
-from ...services import DomainError, order_payments, ordering, payouts
+from ...services import DomainError, order_payments, ordering, payouts, refunds
 from . import bp
 from .payments import _add_error
 
@@ -66,7 +66,7 @@ def order_refund(order_id: int):
         return _order_page(order, form, 422)
     amount = cents_from_soles(form.amount.data)
     try:
-        order_payments.refund_any(db.session, current_user, order, amount, form.reason.data)
+        refunds.refund_any(db.session, current_user, order, amount, form.reason.data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
