@@ -8,6 +8,7 @@ from flask_login import current_user
 from . import database
 from .config import Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .ops import worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +75,7 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
+    worker.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

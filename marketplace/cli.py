@@ -7,6 +7,7 @@ from flask import Flask
 from .extensions import db
 from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
+from .ops.worker import jobs_cli, notifications_cli
 from .standing_cli import standing_cli
 
 
@@ -24,9 +25,8 @@ def create_staff_user(email: str, name: str, password: str) -> User:
 
 
 def register(app: Flask) -> None:
-    from .services.notifications import register_cli as register_notifications
-
-    register_notifications(app)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(notifications_cli)  # `flask notifications send`, the former name
     app.cli.add_command(standing_cli)
 
     @app.cli.command("create-staff")

@@ -1,7 +1,8 @@
 """Card payments through Stripe: authorise the order total, capture what was delivered.
 
 A PaymentIntent with manual capture holds the order's total on the card; at delivery the
-delivered amount is captured and the rest released; refunds never exceed what was captured.
+delivered amount is captured and the rest released, by outbound jobs that run after the
+delivery or cancellation commits (services/jobs.py); refunds never exceed what was captured.
 Every call carries an idempotency key made from our own records, so a retry never charges
 twice. Webhook events are stored once by id and applied only when their PaymentIntent,
 order, amount and currency match ours. Without STRIPE_SECRET_KEY the card option is off.
@@ -26,7 +27,7 @@ from ..models.payments import (
     CARD_REQUIRES_ACTION,
 )
 from ..types import utcnow
-from . import DomainError
+from . import DomainError, jobs
 from .payouts import record_refund
 
 log = logging.getLogger("qhatu.payments")
@@ -126,51 +127,90 @@ def authorize(
     return record
 
 
-def capture_delivered(session: Session, order: Order) -> CardPayment | None:
-    """At delivery: take the delivered amount, release the rest (nothing delivered: cancel)."""
+def capture_delivered(session: Session, order: Order) -> None:
+    """At delivery: queue the capture of the delivered amount (the rest is released; nothing
+    delivered cancels the hold). It runs after the delivery commits (`run_capture`)."""
     record = session.get(CardPayment, order.id)
+    if record is not None and record.status == CARD_AUTHORIZED:
+        key = idempotency_key(order, "capture")
+        jobs.enqueue(session, CAPTURE, {"order_id": order.id}, key, order_id=order.id)
+
+
+def release(session: Session, order: Order) -> None:
+    """An order cancelled or rejected: queue letting go of the hold on the card (nothing was
+    taken). It runs after the cancellation commits (`run_release`)."""
+    record = session.get(CardPayment, order.id)
+    if record is not None and record.status in (CARD_AUTHORIZED, CARD_REQUIRES_ACTION):
+        key = idempotency_key(order, "release")
+        jobs.enqueue(session, RELEASE, {"order_id": order.id}, key, order_id=order.id)
+
+
+# The jobs: each calls Stripe with no write transaction open, then records what it said.
+
+CAPTURE = "card_capture"
+RELEASE = "card_release"
+
+
+def run_capture(session: Session, payload: dict, config) -> dict | None:
+    """Take what was delivered (Stripe releases the rest); nothing delivered: cancel."""
+    record = session.get(CardPayment, payload["order_id"])
     if record is None or record.status != CARD_AUTHORIZED:
-        return record
+        return None  # captured, cancelled or failed meanwhile: nothing to do
+    order = record.order
     amount = min(order.delivered_total_cents or 0, record.authorized_cents)
     api = client().v1.payment_intents
     if amount == 0:
         api.cancel(
             record.payment_intent_id, options={"idempotency_key": idempotency_key(order, "cancel")}
         )
-        record.status = CARD_CANCELLED
-    else:
-        intent = api.capture(
-            record.payment_intent_id,
-            params={"amount_to_capture": amount},
-            options={"idempotency_key": idempotency_key(order, "capture")},
-        )
-        record.status = _status_of(intent)
-        # What Stripe says it took; the amount asked for when it does not say.
-        record.captured_cents = int(intent.to_dict().get("amount_received") or amount)
-    record.updated_at = utcnow()
-    session.flush()
-    return record
+        return {"status": CARD_CANCELLED}
+    intent = api.capture(
+        record.payment_intent_id,
+        params={"amount_to_capture": amount},
+        options={"idempotency_key": idempotency_key(order, "capture")},
+    )
+    # What Stripe says it took; the amount asked for when it does not say.
+    taken = int(intent.to_dict().get("amount_received") or amount)
+    return {"status": _status_of(intent), "captured_cents": taken}
 
 
-def release(session: Session, order: Order) -> CardPayment | None:
-    """An order cancelled or rejected: let go of the hold on the card (nothing was taken)."""
-    record = session.get(CardPayment, order.id)
+def run_release(session: Session, payload: dict, config) -> dict | None:
+    record = session.get(CardPayment, payload["order_id"])
     if record is None or record.status not in (CARD_AUTHORIZED, CARD_REQUIRES_ACTION):
-        return record
-    try:
-        client().v1.payment_intents.cancel(
-            record.payment_intent_id,
-            options={"idempotency_key": idempotency_key(order, "release")},
-        )
-    except stripe.StripeError as error:
-        # The hold lapses by itself after some days; say so to staff, never block the order.
-        log.warning("order %s: hold %s not released: %s", order.id, record.payment_intent_id, error)
-        record.last_error = str(error)[:300]
-    else:
-        record.status = CARD_CANCELLED
+        return None
+    client().v1.payment_intents.cancel(
+        record.payment_intent_id,
+        options={"idempotency_key": idempotency_key(record.order, "release")},
+    )
+    return {"status": CARD_CANCELLED}
+
+
+def record_outcome(session: Session, payload: dict, result: dict | None) -> None:
+    """Write what Stripe answered on the order's card payment."""
+    if result is None:
+        return
+    record = session.get(CardPayment, payload["order_id"], with_for_update=True)
+    record.status = result["status"]
+    if "captured_cents" in result:
+        record.captured_cents = result["captured_cents"]
+    record.last_error = None
     record.updated_at = utcnow()
-    session.flush()
-    return record
+
+
+def _noted(step: str):
+    def note_error(session: Session, payload: dict, error: str) -> None:
+        """The hold stays (it lapses by itself after some days); staff see why."""
+        record = session.get(CardPayment, payload["order_id"], with_for_update=True)
+        log.warning("order %s: card %s failed: %s", payload["order_id"], step, error)
+        if record is not None:
+            record.last_error = f"{step}: {error}"[:300]
+            record.updated_at = utcnow()
+
+    return note_error
+
+
+jobs.register(CAPTURE, jobs.Handler(run_capture, record_outcome, _noted("captura")))
+jobs.register(RELEASE, jobs.Handler(run_release, record_outcome, _noted("liberación")))
 
 
 def refund(
