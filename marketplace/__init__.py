@@ -9,6 +9,7 @@ from . import database
 from .config import Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ops import worker
+from .web.security import CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,13 +124,6 @@ def register_template_helpers(app: Flask) -> None:
 
     formatting.init_app(app)
     htmx.init_app(app)
-
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -10,12 +10,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from ... import CONTENT_SECURITY_POLICY
 from ...extensions import db
 from ...models import CardCheckout, Order
 from ...permissions import buyer_required, order_for_buyer
 from ...services import DomainError, card_payments, order_payments
 from ..htmx import render
+from ..security import CONTENT_SECURITY_POLICY
 from . import bp
 
 

@@ -1,7 +1,7 @@
 """Staff money pages: a buyer's credit terms, statement and payments received; overdue
 invoices with reminders; each association's ledger, fee rate and payouts."""
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,7 @@ from ...models import Association, AssociationFee, Buyer, Invoice
 from ...models.payments import PAYMENT_METHODS
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, credit, invoicing, payouts
+from ..documents import pdf_response
 from . import bp
 
 
@@ -176,26 +177,11 @@ def invoice(invoice_id: int):
     )
 
 
-def pdf_response(invoice: Invoice, printable_url: str):
-    """The invoice's PDF, shown in the browser and saved under its number.
-
-    Where the PDF library is not installed, the printable page stands in for it.
-    """
-    try:
-        content = invoicing.invoice_pdf(invoice)
-    except ImportError:
-        return redirect(printable_url, code=303)
-    response = make_response(content)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{invoice.full_number}.pdf"'
-    return response
-
-
 @bp.route("/invoices/<int:invoice_id>.pdf")
 @staff_required
 def invoice_pdf(invoice_id: int):
     record = get_or_404(Invoice, invoice_id)
-    return pdf_response(record, url_for("staff.invoice", invoice_id=record.id))
+    return pdf_response(record)
 
 
 @bp.route("/invoices/<int:invoice_id>/remind", methods=["POST"])
