@@ -11,11 +11,12 @@ still captures the card before the page answers; the runner picks up whatever th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,8 @@ from ..database import begin_write
 from ..extensions import db
 from ..services import card_payments, jobs  # noqa: F401  (card_payments registers its jobs)
 from ..services.jobs import JobQueue, NotificationQueue
+
+log = logging.getLogger("qhatu.jobs")
 
 
 @dataclass
@@ -95,8 +98,13 @@ def init_app(app: Flask) -> None:
     def run_committed_jobs(response):
         session = db.session()
         keys = jobs.take_committed(session)
-        if keys and current_app.config.get("JOBS_RUN_AFTER_REQUEST", True):
+        if not keys or not current_app.config.get("JOBS_RUN_AFTER_REQUEST", True):
+            return response
+        try:
             run_jobs(session, current_app.config, jobs.ids_of(session, keys))
+        except Exception:  # the change is committed; `flask jobs run` will do the rest
+            session.rollback()
+            log.exception("jobs queued by %s %s left to the runner", request.method, request.path)
         return response
 
 
