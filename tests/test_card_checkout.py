@@ -28,6 +28,7 @@ from tests.factories import StaffFactory, make_standing_order, ordering_world
 from tests.stripe_fakes import sign
 from tests.web.test_cart import add, checkout_form
 from tests.web.test_payments import as_user
+from tests.write_guard import stripe_calls_fixture  # noqa: F401  (the stripe_calls fixture)
 
 pytest.importorskip("localstripe.server")
 
@@ -117,7 +118,8 @@ def test_without_keys_or_terms_the_order_is_placed_to_be_paid_and_staff_see_it(a
     assert order.number in page and "coordinar con el equipo" in page
 
 
-def test_card_order_end_to_end(app, w, fake_checkout):
+def test_card_order_end_to_end(app, w, fake_checkout, stripe_calls):
+    stripe_calls.armed = False  # checking out and refunds are not examined here
     buyer = as_user(app, w.buyer_user)
     response = card_checkout(buyer, w)
     order = last_order()
@@ -149,8 +151,11 @@ def test_card_order_end_to_end(app, w, fake_checkout):
     for action in ("confirm", "dispatch"):
         assert promoter.post(f"/producer/orders/{order.id}/{action}").status_code == 303
     line = order.lines[0]
+    stripe_calls.armed, stripe_calls.calls = True, []
     response = promoter.post(f"/producer/orders/{order.id}/deliver", data={f"line_{line.id}": "3"})
     assert response.status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-capture"]
+    stripe_calls.armed = False
     db.session.expire_all()
     record = db.session.get(CardPayment, order.id)
     assert record.status == "captured"
@@ -182,7 +187,10 @@ def test_card_order_end_to_end(app, w, fake_checkout):
     )
 
 
-def test_a_saved_card_is_authorised_when_the_association_confirms(app, w, fake_checkout):
+def test_a_saved_card_is_authorised_when_the_association_confirms(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False  # checking out is not examined here
     buyer = as_user(app, w.buyer_user)
     first = card_checkout(buyer, w)
     buyer.get(path_of(fake_checkout.pay(first.location.rsplit("/", 1)[1])))
@@ -195,7 +203,11 @@ def test_a_saved_card_is_authorised_when_the_association_confirms(app, w, fake_c
     assert not order_payments.state_of(db.session, order).needs_payment
 
     promoter = as_user(app, w.promoter)
+    stripe_calls.armed, stripe_calls.calls = True, []
+    # The hold is asked for after the confirmation commits, with no write transaction open.
     assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-authorize"]
+    stripe_calls.armed = False
     db.session.expire_all()
     record = db.session.get(CardPayment, order.id)
     assert record.status == "authorized"
@@ -346,12 +358,15 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, 
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303
 
 
-def test_cancelling_a_card_order_releases_the_hold(app, w, fake_checkout):
+def test_cancelling_a_card_order_releases_the_hold(app, w, fake_checkout, stripe_calls):
+    stripe_calls.armed = False
     buyer = as_user(app, w.buyer_user)
     response = card_checkout(buyer, w)
     order = last_order()
     buyer.get(path_of(fake_checkout.pay(response.location.rsplit("/", 1)[1])))
+    stripe_calls.armed, stripe_calls.calls = True, []
     assert buyer.post(f"/buyer/orders/{order.id}/cancel", data={}).status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-release"]
     db.session.expire_all()
     assert db.session.get(CardPayment, order.id).status == "cancelled"
     assert intent_of(order)["status"] == "canceled"

@@ -24,7 +24,10 @@ from marketplace.types import utcnow
 from tests.concurrency import raised, run_together
 from tests.factories import StaffFactory, ordering_world, place_order
 from tests.web.test_payments import as_user
-from tests.write_guard import stripe_calls_fixture  # noqa: F401  (the stripe_calls fixture)
+from tests.write_guard import (  # noqa: F401  (the stripe_calls fixture)
+    WriteTransactionOpen,
+    stripe_calls_fixture,
+)
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 
@@ -190,7 +193,7 @@ def test_a_stripe_call_inside_a_write_transaction_is_caught(app, stripe_calls):
     app.config.update(STRIPE_SECRET_KEY="sk_test_qhatu", STRIPE_API_BASE="http://127.0.0.1:9")
     begin_write(db.session)
     db.session.execute(sa.update(Job).values(attempts=0))  # a write, on every database
-    with pytest.raises(AssertionError, match="inside a write transaction"):
+    with pytest.raises(WriteTransactionOpen, match="inside a write transaction"):
         card_payments.client().v1.payment_intents.retrieve("pi_1")
     db.session.rollback()
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..database import begin_write
 from ..extensions import db
-from ..services import card_payments, jobs  # noqa: F401  (card_payments registers its jobs)
+from ..services import card_payments, jobs, order_payments  # noqa: F401  (they register jobs)
 from ..services.jobs import JobQueue, NotificationQueue
 
 log = logging.getLogger("qhatu.jobs")
@@ -76,7 +76,10 @@ def run_pending(session: Session, config, limit: int = 500, queues=jobs.QUEUES) 
 def run_jobs(session: Session, config, ids: list[int]) -> Outcome:
     """Run these jobs now if they are due (after the transaction that queued them)."""
     outcome = Outcome()
-    while ids and (ran := run_one(session, JobQueue, config, ids)) is not None:
+    for _ in ids:  # each at most once here; a row whose lease was lost is the runner's
+        ran = run_one(session, JobQueue, config, ids)
+        if ran is None:
+            break
         if ran:
             outcome.done += 1
         else:

@@ -90,8 +90,23 @@ def authorize(
     existing = session.get(CardPayment, order.id)
     if existing is not None and existing.status != CARD_FAILED:
         return existing
-    # A new try after a decline is a new request; a retry of the same try is not.
-    attempt = "authorize" if existing is None else f"authorize-after-{existing.payment_intent_id}"
+    outcome = request_authorization(order, existing, payment_method, customer, off_session)
+    return record_authorization(session, order, outcome)
+
+
+def authorize_attempt(existing: CardPayment | None) -> str:
+    """A new try after a decline is a new request; a retry of the same try is not."""
+    return "authorize" if existing is None else f"authorize-after-{existing.payment_intent_id}"
+
+
+def request_authorization(
+    order: Order,
+    existing: CardPayment | None,
+    payment_method: str,
+    customer: str | None = None,
+    off_session: bool = False,
+) -> dict:
+    """Ask Stripe for the hold; writes nothing. A decline is an answer, not an error."""
     params = {
         "amount": order.total_cents,
         "currency": CURRENCY,
@@ -105,22 +120,28 @@ def authorize(
         params["customer"] = customer
     if off_session:
         params["off_session"] = True
+    key = idempotency_key(order, authorize_attempt(existing))
+    try:
+        intent = client().v1.payment_intents.create(params=params, options={"idempotency_key": key})
+    except stripe.CardError as error:
+        intent = getattr(error.error, "payment_intent", None)
+        return {
+            "payment_intent_id": intent.id if intent else f"failed-{order.id}",
+            "status": CARD_FAILED,
+            "last_error": (error.user_message or str(error))[:300],
+        }
+    return {"payment_intent_id": intent.id, "status": _status_of(intent), "last_error": None}
+
+
+def record_authorization(session: Session, order: Order, outcome: dict) -> CardPayment:
+    """Keep Stripe's answer to `request_authorization` as the order's card payment."""
+    existing = session.get(CardPayment, order.id)
     record = existing or CardPayment(order_id=order.id, currency=CURRENCY)
     record.authorized_cents = order.total_cents
     record.updated_at = utcnow()
-    try:
-        intent = client().v1.payment_intents.create(
-            params=params, options={"idempotency_key": idempotency_key(order, attempt)}
-        )
-    except stripe.CardError as error:
-        intent = getattr(error.error, "payment_intent", None)
-        record.payment_intent_id = intent.id if intent else f"failed-{order.id}"
-        record.status = CARD_FAILED
-        record.last_error = (error.user_message or str(error))[:300]
-    else:
-        record.payment_intent_id = intent.id
-        record.status = _status_of(intent)
-        record.last_error = None
+    record.payment_intent_id = outcome["payment_intent_id"]
+    record.status = outcome["status"]
+    record.last_error = outcome["last_error"]
     if existing is None:
         session.add(record)
     session.flush()

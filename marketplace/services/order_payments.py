@@ -57,7 +57,7 @@ from ..models.payments import (
     METHOD_CARD,
 )
 from ..types import utcnow
-from . import DomainError, card_payments, credit
+from . import DomainError, card_payments, credit, jobs
 from . import order_states as st
 from .notifications import default_locale, outbox_rows, public_url
 
@@ -387,8 +387,10 @@ def _active_users(session: Session, column, ids) -> dict[int, list[User]]:
 def after_confirm(session: Session, order: Order) -> CardPayment | None:
     """The association confirmed: hold the total on the buyer's saved card.
 
-    Without a saved card, or when the bank declines or asks for 3-D Secure, the order needs
-    payment and the buyer is told (the confirmation itself stands).
+    The hold is a job queued with the confirmation and run after it commits
+    (`AUTHORIZE_SAVED`). Without a saved card the order needs payment and the buyer is told
+    now; when the bank declines or asks for 3-D Secure, the job tells them (the confirmation
+    itself stands).
     """
     billing = session.get(OrderBilling, order.id)
     if billing is None or billing.method != METHOD_CARD or not card_payments.enabled():
@@ -396,18 +398,48 @@ def after_confirm(session: Session, order: Order) -> CardPayment | None:
     record = session.get(CardPayment, order.id)
     if record is not None and record.status in (CARD_AUTHORIZED, CARD_CAPTURED):
         return record
-    saved = saved_card(session, order.buyer_id)
-    if saved is not None and (record is None or record.status == CARD_FAILED):
-        try:
-            record = card_payments.authorize(
-                session, order, saved.payment_method_id, saved.customer_id, off_session=True
-            )
-        except stripe.StripeError as error:
-            log.warning("order %s: saved card not authorised: %s", order.id, error)
+    if saved_card(session, order.buyer_id) is not None and (
+        record is None or record.status == CARD_FAILED
+    ):
+        attempt = card_payments.authorize_attempt(record)
+        key = card_payments.idempotency_key(order, attempt)
+        jobs.enqueue(session, AUTHORIZE_SAVED, {"order_id": order.id}, key, order_id=order.id)
+        return record
+    _ask_if_unpaid(session, order)
+    return record
+
+
+def _ask_if_unpaid(session: Session, order: Order) -> None:
     state = state_of(session, order)
     if state.needs_payment:
         notify_needs_payment(session, order, state.reason)
-    return record
+
+
+AUTHORIZE_SAVED = "card_authorize_saved"
+
+
+def run_authorize_saved(session: Session, payload: dict, config) -> dict | None:
+    """The job: ask Stripe for the hold on the saved card, off-session; writes nothing."""
+    order = session.get(Order, payload["order_id"])
+    record = session.get(CardPayment, order.id)
+    saved = saved_card(session, order.buyer_id)
+    if saved is None or (record is not None and record.status != CARD_FAILED):
+        return None  # paid meanwhile, or the card was forgotten
+    return card_payments.request_authorization(
+        order, record, saved.payment_method_id, saved.customer_id, off_session=True
+    )
+
+
+def record_authorize_saved(session: Session, payload: dict, outcome: dict | None) -> None:
+    """Keep Stripe's answer; an order left unpaid asks its buyer to pay."""
+    order = session.get(Order, payload["order_id"])
+    record = session.get(CardPayment, order.id, with_for_update=True)
+    if outcome is not None and (record is None or record.status == CARD_FAILED):
+        card_payments.record_authorization(session, order, outcome)
+    _ask_if_unpaid(session, order)
+
+
+jobs.register(AUTHORIZE_SAVED, jobs.Handler(run_authorize_saved, record_authorize_saved))
 
 
 # Stripe Checkout ----------------------------------------------------------------------
