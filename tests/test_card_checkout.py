@@ -317,7 +317,10 @@ def test_a_bank_asking_for_3d_secure_off_session_leaves_the_order_needing_paymen
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 409
 
 
-def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, fake_checkout):
+def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False  # only the buyer's retry on the saved card is examined
     buyer = as_user(app, w.buyer_user)
     # Later the bank stops accepting the saved card.
     declining_id = save_card_then_swap(buyer, w, fake_checkout, "4000000000000341")
@@ -346,8 +349,13 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, 
 
     page = buyer.get(f"/buyer/orders/{order.id}/pay").get_data(as_text=True)
     assert "Pagar con otra tarjeta" in page
+    failed_intent = db.session.get(CardPayment, order.id).payment_intent_id
+    stripe_calls.armed, stripe_calls.calls = True, []
     again = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
     assert again.status_code == 409 and "no pasó" in again.get_data(as_text=True)
+    key = f"qhatu-order-{order.id}-authorize-after-{failed_intent}"
+    assert [k for *_, k in stripe_calls.calls] == [key]
+    stripe_calls.armed = False
     response = buyer.post(f"/buyer/orders/{order.id}/pay/card", data={"save_card": "y"})
     assert response.status_code == 303
     back = fake_checkout.pay(response.location.rsplit("/", 1)[1], "4242424242424242")
@@ -396,3 +404,40 @@ def test_on_account_refusal_shows_at_the_payment_choice_and_card_still_works(app
     paid_by_card = buyer.post("/buyer/checkout", data=data | {"payment_method": "card"})
     assert paid_by_card.status_code == 303 and "/pay/cs_" in paid_by_card.location
     assert db.session.get(OrderBilling, last_order().id).method == "card"
+
+
+def test_the_buyer_pays_on_the_saved_card_once_the_bank_accepts_it(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False
+    buyer = as_user(app, w.buyer_user)
+    save_card_then_swap(buyer, w, fake_checkout, "4000000000000341")
+    card_checkout(buyer, w)
+    order = last_order()
+    promoter = as_user(app, w.promoter)
+    assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
+    db.session.expire_all()
+    failed = db.session.get(CardPayment, order.id)
+    assert failed.status == "failed"
+    failed_intent = failed.payment_intent_id
+    # The buyer's bank accepts the card now.
+    saved = db.session.get(BuyerCard, w.buyer.id)
+    method = card_payments.client().v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    card_payments.client().v1.payment_methods.attach(
+        method.id, params={"customer": saved.customer_id}
+    )
+    saved.payment_method_id = method.id
+    db.session.commit()
+    stripe_calls.armed, stripe_calls.calls = True, []
+    response = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
+    assert response.status_code == 303
+    key = f"qhatu-order-{order.id}-authorize-after-{failed_intent}"
+    assert [k for *_, k in stripe_calls.calls] == [key]
+    db.session.expire_all()
+    assert db.session.get(CardPayment, order.id).status == "authorized"
+    assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303

@@ -663,8 +663,10 @@ def forget_card(session: Session, actor: User) -> None:
     session.flush()
 
 
-def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPayment:
-    """The buyer, on the page, asks to hold the order's total on the saved card now."""
+def saved_card_to_pay(session: Session, actor: User, order: Order) -> BuyerCard:
+    """The card to hold the order's total on, when the buyer asks on the page; reads only
+    (the bank is asked with no write transaction open, `pay_with_saved_card` keeps the
+    answer)."""
     if actor is None or actor.buyer_id != order.buyer_id:
         raise DomainError(_l("Este pedido no es de tu negocio."))
     saved = saved_card(session, order.buyer_id)
@@ -672,11 +674,18 @@ def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPaym
         raise DomainError(_l("No tienes una tarjeta guardada."))
     if not state_of(session, order).needs_payment:
         raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
-    record = session.get(CardPayment, order.id)
-    if record is not None and record.status == CARD_REQUIRES_ACTION:
-        # Start over with the saved card: authorize() retries only after a failure.
-        record.status = CARD_FAILED
-    record = card_payments.authorize(session, order, saved.payment_method_id, saved.customer_id)
+    return saved
+
+
+def pay_with_saved_card(
+    session: Session, actor: User, order: Order, saved: BuyerCard, outcome: dict
+) -> CardPayment:
+    """Keep the bank's answer (`card_payments.request_authorization`) to the hold on the
+    saved card; a decline or a bank asking for authentication is a DomainError."""
+    record = session.get(CardPayment, order.id, with_for_update=True)
+    if record is not None and record.status in (CARD_AUTHORIZED, CARD_CAPTURED):
+        return record  # paid meanwhile (another tab)
+    record = card_payments.record_authorization(session, order, outcome)
     if record.status != CARD_AUTHORIZED:
         raise DomainError(
             _l(

@@ -10,8 +10,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ...database import begin_write
 from ...extensions import db
-from ...models import CardCheckout, Order
+from ...models import CardCheckout, CardPayment, Order
 from ...permissions import buyer_required, order_for_buyer
 from ...services import DomainError, card_payments, order_payments
 from ..htmx import render
@@ -109,7 +110,20 @@ def order_pay_saved(order_id: int):
     if not FlaskForm().validate_on_submit():
         return pay_page(order, status=400)
     try:
-        order_payments.pay_with_saved_card(db.session, current_user, order)
+        saved = order_payments.saved_card_to_pay(db.session, current_user, order)
+    except DomainError as error:
+        db.session.rollback()
+        return pay_page(order, message=error.message, status=409)
+    existing = db.session.get(CardPayment, order.id)
+    db.session.rollback()  # no write transaction stays open while the bank answers
+    outcome = card_payments.request_authorization(
+        order, existing, saved.payment_method_id, saved.customer_id
+    )
+    db.session.rollback()  # the reads above; the answer is kept in a write transaction
+    begin_write(db.session)
+    order = order_for_buyer(order_id)
+    try:
+        order_payments.pay_with_saved_card(db.session, current_user, order, saved, outcome)
         db.session.commit()
     except DomainError as error:
         db.session.commit()  # keep the declined attempt: the next one is a new request
