@@ -287,6 +287,11 @@ def save_card_then_swap(buyer, w, fake_checkout, number: str) -> str:
     (the bank's answer changes later); returns its id."""
     first = card_checkout(buyer, w)
     buyer.get(path_of(fake_checkout.pay(first.location.rsplit("/", 1)[1])))
+    return swap_saved_card(w, number)
+
+
+def swap_saved_card(w, number: str) -> str:
+    """Make the saved card one that behaves like `number`; returns its id."""
     saved = db.session.get(BuyerCard, w.buyer.id)
     method = card_payments.client().v1.payment_methods.create(
         params={
@@ -420,18 +425,7 @@ def test_the_buyer_pays_on_the_saved_card_once_the_bank_accepts_it(
     failed = db.session.get(CardPayment, order.id)
     assert failed.status == "failed"
     failed_intent = failed.payment_intent_id
-    # The buyer's bank accepts the card now.
-    saved = db.session.get(BuyerCard, w.buyer.id)
-    method = card_payments.client().v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
-        }
-    )
-    card_payments.client().v1.payment_methods.attach(
-        method.id, params={"customer": saved.customer_id}
-    )
-    saved.payment_method_id = method.id
+    swap_saved_card(w, "4242424242424242")  # the buyer's bank accepts the card now
     db.session.commit()
     stripe_calls.armed, stripe_calls.calls = True, []
     response = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
