@@ -119,7 +119,7 @@ def test_without_keys_or_terms_the_order_is_placed_to_be_paid_and_staff_see_it(a
 
 
 def test_card_order_end_to_end(app, w, fake_checkout, stripe_calls):
-    stripe_calls.armed = False  # checking out and refunds are not examined here
+    stripe_calls.armed = False  # checking out is not examined here
     buyer = as_user(app, w.buyer_user)
     response = card_checkout(buyer, w)
     order = last_order()
@@ -169,10 +169,13 @@ def test_card_order_end_to_end(app, w, fake_checkout, stripe_calls):
     )
     assert too_much.status_code == 409
     assert "No se puede devolver más de lo cobrado." in too_much.get_data(as_text=True)
+    stripe_calls.armed, stripe_calls.calls = True, []
     done = staff.post(
         f"/staff/orders/{order.id}/refund", data={"amount": "10.00", "reason": "queso partido"}
     )
     assert done.status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-refund-0-1000"]
+    stripe_calls.armed = False
     db.session.expire_all()
     assert db.session.get(CardPayment, order.id).refunded_cents == 1000
     refunds = db.session.scalars(

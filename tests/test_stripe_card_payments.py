@@ -74,9 +74,16 @@ def test_hold_the_total_then_capture_what_was_delivered(app, ctx, stripe_calls):
     intent = card_payments.client().v1.payment_intents.retrieve(record.payment_intent_id)
     assert intent.status == "succeeded"
 
-    card_payments.refund(db.session, order, 1000, "queso partido")
+    refund = card_payments.check_refund(db.session, order, 1000)
+    db.session.commit()
+    stripe_calls.armed = True  # the refund too is asked with no write transaction open
+    card_payments.send_refund(refund)
+    assert stripe_calls.calls[-1][2] == f"qhatu-order-{order.id}-refund-0-1000"
+    stripe_calls.armed = False
+    card_payments.record_card_refund(db.session, order, refund, "queso partido")
+    card_payments.record_card_refund(db.session, order, refund, "queso partido")  # once
     with pytest.raises(DomainError, match="más de lo cobrado"):
-        card_payments.refund(db.session, order, record.captured_cents)
+        card_payments.check_refund(db.session, order, record.captured_cents)
     assert record.refunded_cents == 1000
     refunds = db.session.scalars(
         sa.select(LedgerEntry.amount_cents).where(LedgerEntry.kind == "refund")

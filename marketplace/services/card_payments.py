@@ -11,6 +11,7 @@ order, amount and currency match ours. Without STRIPE_SECRET_KEY the card option
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import stripe
@@ -164,6 +165,124 @@ def release(session: Session, order: Order) -> None:
     if record is not None and record.status in (CARD_AUTHORIZED, CARD_REQUIRES_ACTION):
         key = idempotency_key(order, "release")
         jobs.enqueue(session, RELEASE, {"order_id": order.id}, key, order_id=order.id)
+
+
+# The jobs: each calls Stripe with no write transaction open, then records what it said.
+
+CAPTURE = "card_capture"
+RELEASE = "card_release"
+
+
+def run_capture(session: Session, payload: dict, config) -> dict | None:
+    """Take what was delivered (Stripe releases the rest); nothing delivered: cancel."""
+    record = session.get(CardPayment, payload["order_id"])
+    if record is None or record.status != CARD_AUTHORIZED:
+        return None  # captured, cancelled or failed meanwhile: nothing to do
+    order = record.order
+    amount = min(order.delivered_total_cents or 0, record.authorized_cents)
+    api = client().v1.payment_intents
+    if amount == 0:
+        api.cancel(
+            record.payment_intent_id, options={"idempotency_key": idempotency_key(order, "cancel")}
+        )
+        return {"status": CARD_CANCELLED}
+    intent = api.capture(
+        record.payment_intent_id,
+        params={"amount_to_capture": amount},
+        options={"idempotency_key": idempotency_key(order, "capture")},
+    )
+    # What Stripe says it took; the amount asked for when it does not say.
+    taken = int(intent.to_dict().get("amount_received") or amount)
+    return {"status": _status_of(intent), "captured_cents": taken}
+
+
+def run_release(session: Session, payload: dict, config) -> dict | None:
+    record = session.get(CardPayment, payload["order_id"])
+    if record is None or record.status not in (CARD_AUTHORIZED, CARD_REQUIRES_ACTION):
+        return None
+    client().v1.payment_intents.cancel(
+        record.payment_intent_id,
+        options={"idempotency_key": idempotency_key(record.order, "release")},
+    )
+    return {"status": CARD_CANCELLED}
+
+
+def record_outcome(session: Session, payload: dict, result: dict | None) -> None:
+    """Write what Stripe answered on the order's card payment."""
+    if result is None:
+        return
+    record = session.get(CardPayment, payload["order_id"], with_for_update=True)
+    record.status = result["status"]
+    if "captured_cents" in result:
+        record.captured_cents = result["captured_cents"]
+    record.last_error = None
+    record.updated_at = utcnow()
+
+
+def _noted(step: str):
+    def note_error(session: Session, payload: dict, error: str) -> None:
+        """The hold stays (it lapses by itself after some days); staff see why."""
+        record = session.get(CardPayment, payload["order_id"], with_for_update=True)
+        log.warning("order %s: card %s failed: %s", payload["order_id"], step, error)
+        if record is not None:
+            record.last_error = f"{step}: {error}"[:300]
+            record.updated_at = utcnow()
+
+    return note_error
+
+
+jobs.register(CAPTURE, jobs.Handler(run_capture, record_outcome, _noted("captura")))
+jobs.register(RELEASE, jobs.Handler(run_release, record_outcome, _noted("liberación")))
+
+
+@dataclass(frozen=True)
+class CardRefund:
+    """A refund asked of Stripe: its key is made from what was refunded before it."""
+
+    order_id: int
+    payment_intent_id: str
+    refunded_before: int
+    amount_cents: int
+
+    @property
+    def step(self) -> str:
+        return f"refund-{self.refunded_before}-{self.amount_cents}"
+
+
+def check_refund(session: Session, order: Order, amount_cents: int) -> CardRefund:
+    """Whether this much can go back to the card (never more than captured); reads only."""
+    record = session.get(CardPayment, order.id)
+    if record is None or record.status != CARD_CAPTURED:
+        raise DomainError(_l("Este pedido no se cobró con tarjeta."))
+    if amount_cents <= 0 or record.refunded_cents + amount_cents > record.captured_cents:
+        raise DomainError(_l("No se puede devolver más de lo cobrado."), field="amount")
+    return CardRefund(order.id, record.payment_intent_id, record.refunded_cents, amount_cents)
+
+
+def send_refund(refund: CardRefund) -> None:
+    """Ask Stripe for the refund (call it with no write transaction open)."""
+    client().v1.refunds.create(
+        params={"payment_intent": refund.payment_intent_id, "amount": refund.amount_cents},
+        options={"idempotency_key": f"qhatu-order-{refund.order_id}-{refund.step}"},
+    )
+
+
+def record_card_refund(
+    session: Session, order: Order, refund: CardRefund, reason: str = "", actor=None
+) -> CardPayment:
+    """Keep a refund Stripe made, with its ledger entry; once, however often it is sent."""
+    record = session.scalar(
+        sa.select(CardPayment).where(CardPayment.order_id == order.id).with_for_update()
+    )
+    if record.refunded_cents == refund.refunded_before + refund.amount_cents:
+        # The same request twice (a double click): Stripe made one refund for the one key,
+        # and the first request recorded it.
+        return record
+    record.refunded_cents += refund.amount_cents
+    record.updated_at = utcnow()
+    record_refund(session, actor, order, refund.amount_cents, reason or order.number)
+    session.flush()
+    return record
 
 
 # The jobs: each calls Stripe with no write transaction open, then records what it said.

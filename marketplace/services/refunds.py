@@ -7,6 +7,8 @@ buyer is told.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from ..formatting import lima_today, money
-from ..models import CardPayment, Invoice, Order, OrderBilling, Payment, User
+from ..models import Invoice, Order, OrderBilling, Payment, User
 from ..models.payments import METHOD_ACCOUNT, PAY_CREDIT_NOTE
 from . import DomainError, card_payments
 from .invoicing import allocate
@@ -22,21 +24,46 @@ from .notifications import buyer_users, default_locale, enqueue
 from .payouts import record_refund
 
 
-def refund_order(
+@dataclass(frozen=True)
+class RefundPlan:
+    """A refund staff asked for, checked: to the card (`card`), or a credit note on account."""
+
+    amount_cents: int
+    reason: str
+    card: card_payments.CardRefund | None
+
+
+def plan_refund(
     session: Session, actor: User, order: Order, amount_cents: int, reason: str
-) -> CardPayment:
-    """Staff give back part or all of a captured card payment (a delivery found short or
-    spoiled): through Stripe, never more than captured, with its entry in the association's
-    ledger; the buyer is told."""
+) -> RefundPlan:
+    """Check a refund before anything is asked of Stripe; reads only. A card refund then
+    goes to Stripe with no write transaction open (`card_payments.send_refund`) and is
+    kept by `carry_out`."""
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
+    amount_cents = int(amount_cents)
+    billing = session.get(OrderBilling, order.id)
+    if billing is not None and billing.method == METHOD_ACCOUNT:
+        return RefundPlan(amount_cents, reason, None)
     if not card_payments.enabled():
         raise DomainError(_l("El pago con tarjeta no está disponible."), field="amount")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
-    record = card_payments.refund(session, order, int(amount_cents), reason[:120], actor=actor)
-    _tell_buyer_of_refund(session, order, int(amount_cents), reason)
+    return RefundPlan(
+        amount_cents, reason, card_payments.check_refund(session, order, amount_cents)
+    )
+
+
+def carry_out(session: Session, actor: User, order: Order, plan: RefundPlan):
+    """Keep the refund: the card refund Stripe made (with its entry in the association's
+    ledger), or the credit note; the buyer is told."""
+    if plan.card is None:
+        return credit_note(session, actor, order, plan.amount_cents, plan.reason)
+    record = card_payments.record_card_refund(
+        session, order, plan.card, plan.reason[:120], actor=actor
+    )
+    _tell_buyer_of_refund(session, order, plan.amount_cents, plan.reason)
     session.flush()
     return record
 
@@ -93,11 +120,3 @@ def _tell_buyer_of_refund(session: Session, order: Order, amount_cents: int, rea
                 reason=reason,
             )
         enqueue(session, user, "order_refund", subject, body, order_id=order.id)
-
-
-def refund_any(session: Session, actor: User, order: Order, amount_cents: int, reason: str):
-    """A refund as staff ask for it: to the card for card orders, a credit note on account."""
-    billing = session.get(OrderBilling, order.id)
-    if billing is not None and billing.method == METHOD_ACCOUNT:
-        return credit_note(session, actor, order, amount_cents, reason)
-    return refund_order(session, actor, order, amount_cents, reason)
