@@ -119,10 +119,14 @@ def test_without_keys_or_terms_the_order_is_placed_to_be_paid_and_staff_see_it(a
 
 
 def test_card_order_end_to_end(app, w, fake_checkout, stripe_calls):
-    stripe_calls.armed = False  # checking out is not examined here
     buyer = as_user(app, w.buyer_user)
-    response = card_checkout(buyer, w)
+    response = card_checkout(buyer, w)  # Stripe is asked after the orders commit
     order = last_order()
+    assert [key for *_, key in stripe_calls.calls] == [
+        f"qhatu-buyer-{w.buyer.id}-customer",
+        f"qhatu-order-{order.id}-checkout-0",
+    ]
+    stripe_calls.armed = False  # the return from the hosted page is not examined here
     assert response.status_code == 303
     assert response.location.startswith(fake_checkout.url + "/pay/cs_")
     # Until the hosted page is paid, the order waits for payment and cannot leave.
@@ -364,8 +368,10 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(
     key = f"qhatu-order-{order.id}-authorize-after-{failed_intent}"
     assert [k for *_, k in stripe_calls.calls] == [key]
     stripe_calls.armed = False
+    stripe_calls.armed = True
     response = buyer.post(f"/buyer/orders/{order.id}/pay/card", data={"save_card": "y"})
     assert response.status_code == 303
+    stripe_calls.armed = False
     back = fake_checkout.pay(response.location.rsplit("/", 1)[1], "4242424242424242")
     assert buyer.get(path_of(back)).status_code == 303
     db.session.expire_all()

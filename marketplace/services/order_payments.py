@@ -445,40 +445,18 @@ jobs.register(AUTHORIZE_SAVED, jobs.Handler(run_authorize_saved, record_authoriz
 # Stripe Checkout ----------------------------------------------------------------------
 
 
-def customer_for(session: Session, buyer) -> BuyerCard:
-    """The buyer's Stripe customer, made once (the key is the buyer's id)."""
-    card = session.get(BuyerCard, buyer.id)
-    if card is not None:
-        return card
-    customer = card_payments.client().v1.customers.create(
-        params={
-            "name": buyer.legal_name,
-            "metadata": {"buyer_id": str(buyer.id), "ruc": buyer.ruc},
-        },
-        options={"idempotency_key": f"qhatu-buyer-{buyer.id}-customer"},
-    )
-    card = BuyerCard(buyer_id=buyer.id, customer_id=customer.id)
-    session.add(card)
-    session.flush()
-    return card
-
-
-def start_checkout(
-    session: Session,
-    actor: User,
-    order: Order,
-    save_card: bool,
-    success_url: str,
-    cancel_url: str,
-) -> CardCheckout:
-    """Open (or reuse) the hosted card page for one order that needs payment."""
+def checkout_to_reuse(
+    session: Session, actor: User, order: Order, save_card: bool
+) -> CardCheckout | None:
+    """Checks before opening the hosted card page for one order that needs payment, and the
+    page opened a moment ago for the same thing, if any; reads only."""
     if actor is None or actor.buyer_id != order.buyer_id:
         raise DomainError(_l("Este pedido no es de tu negocio."))
     if not card_payments.enabled():
         raise DomainError(_l("El pago con tarjeta no está disponible."))
     if not state_of(session, order).needs_payment:
         raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
-    open_one = session.scalar(
+    return session.scalar(
         sa.select(CardCheckout).where(
             CardCheckout.order_id == order.id,
             CardCheckout.status == CHECKOUT_OPEN,
@@ -487,21 +465,52 @@ def start_checkout(
             CardCheckout.created_at > utcnow() - CHECKOUT_REUSE,
         )
     )
-    if open_one is not None:
-        return open_one
+
+
+@dataclass(frozen=True)
+class OpenedCheckout:
+    """A hosted card page Stripe opened, not yet kept: `keep_checkout` writes it."""
+
+    order_id: int
+    customer_id: str
+    checkout_id: str
+    url: str
+    amount_cents: int
+    save_card: bool
+
+
+def open_checkout(
+    session: Session, order: Order, save_card: bool, success_url: str, cancel_url: str
+) -> OpenedCheckout:
+    """Ask Stripe for the buyer's customer (made once: the key is the buyer's id) and the
+    hosted page; reads and Stripe only, so call it with no write transaction open."""
+    buyer = order.buyer
+    card = session.get(BuyerCard, buyer.id)
+    customer_id = card.customer_id if card is not None else None
+    if customer_id is None:
+        customer_id = (
+            card_payments.client()
+            .v1.customers.create(
+                params={
+                    "name": buyer.legal_name,
+                    "metadata": {"buyer_id": str(buyer.id), "ruc": buyer.ruc},
+                },
+                options={"idempotency_key": f"qhatu-buyer-{buyer.id}-customer"},
+            )
+            .id
+        )
     tries = session.scalar(
         sa.select(sa.func.count())
         .select_from(CardCheckout)
         .where(CardCheckout.order_id == order.id)
     )
-    customer = customer_for(session, order.buyer)
     intent_data = {"capture_method": "manual", "metadata": {"order_id": str(order.id)}}
     if save_card:
         intent_data["setup_future_usage"] = "off_session"
     checkout = card_payments.checkout_client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            "customer": customer.customer_id,
+            "customer": customer_id,
             "client_reference_id": str(order.id),
             "payment_method_types": ["card"],
             "line_items": [
@@ -527,15 +536,26 @@ def start_checkout(
         },
         options={"idempotency_key": card_payments.idempotency_key(order, f"checkout-{tries}")},
     )
-    record = CardCheckout(
-        id=checkout.id,
-        order_id=order.id,
-        buyer_id=order.buyer_id,
-        amount_cents=order.total_cents,
-        save_card=bool(save_card),
-        url=checkout.url,
+    return OpenedCheckout(
+        order.id, customer_id, checkout.id, checkout.url, order.total_cents, bool(save_card)
     )
-    session.add(record)
+
+
+def keep_checkout(session: Session, order: Order, opened: OpenedCheckout) -> CardCheckout:
+    """Write the buyer's customer (once) and the opened page."""
+    if session.get(BuyerCard, order.buyer_id) is None:
+        session.add(BuyerCard(buyer_id=order.buyer_id, customer_id=opened.customer_id))
+    record = session.get(CardCheckout, opened.checkout_id)
+    if record is None:  # the same page twice (a double click): kept once
+        record = CardCheckout(
+            id=opened.checkout_id,
+            order_id=order.id,
+            buyer_id=order.buyer_id,
+            amount_cents=opened.amount_cents,
+            save_card=opened.save_card,
+            url=opened.url,
+        )
+        session.add(record)
     session.flush()
     return record
 

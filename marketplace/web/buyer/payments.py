@@ -49,16 +49,24 @@ def allow_forms_to_reach_checkout(response):
 
 
 def redirect_to_checkout(order: Order, save_card: bool):
-    """Open the hosted card page for the order and send the browser there (303)."""
-    checkout = order_payments.start_checkout(
+    """Open the hosted card page for the order and send the browser there (303). Call it
+    with the request's changes committed: Stripe is asked with no write transaction open."""
+    reused = order_payments.checkout_to_reuse(db.session, current_user, order, save_card)
+    if reused is not None:
+        return redirect(reused.url, code=303)
+    order_id = order.id
+    db.session.rollback()  # no write transaction stays open while Stripe answers
+    opened = order_payments.open_checkout(
         db.session,
-        current_user,
-        order,
+        db.session.get(Order, order_id),
         save_card,
         success_url=url_for("buyer.card_return", _external=True)
         + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=url_for("buyer.order_pay", order_id=order.id, _external=True),
+        cancel_url=url_for("buyer.order_pay", order_id=order_id, _external=True),
     )
+    db.session.rollback()  # the reads above; the page is kept in a write transaction
+    begin_write(db.session)
+    checkout = order_payments.keep_checkout(db.session, db.session.get(Order, order_id), opened)
     db.session.commit()
     return redirect(checkout.url, code=303)
 
