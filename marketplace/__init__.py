@@ -10,7 +10,7 @@ from .config import Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .models import User
 from .ops import logging as ops_logging
-from .ops import production
+from .ops import production, worker
 from .ops.health import bp as health_bp
 from .web import errors, htmx
 from .web import register as register_web
@@ -72,6 +72,7 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
+    worker.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

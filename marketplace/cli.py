@@ -10,7 +10,7 @@ from .extensions import db
 from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
 from .ops.integrity import run_checks
-from .services.notifications import register_cli as register_notifications_cli
+from .ops.worker import jobs_cli, notifications_cli
 from .sms.routes import sms_cli
 from .standing_cli import standing_cli
 
@@ -71,4 +71,5 @@ def init_app(app: Flask) -> None:
     for command in (create_staff, seed_demo_command, audit, backup_cli, sms_cli, standing_cli):
         app.cli.add_command(command)
     app.cli.add_command(audit, "check-integrity")  # the command's former name
-    register_notifications_cli(app)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(notifications_cli)  # `flask notifications send`, the former name

@@ -28,6 +28,7 @@ from tests.factories import StaffFactory, make_standing_order, ordering_world
 from tests.stripe_fakes import sign
 from tests.web.test_cart import add, checkout_form
 from tests.web.test_payments import as_user
+from tests.write_guard import stripe_calls_fixture  # noqa: F401  (the stripe_calls fixture)
 
 pytest.importorskip("localstripe.server")
 
@@ -117,10 +118,15 @@ def test_without_keys_or_terms_the_order_is_placed_to_be_paid_and_staff_see_it(a
     assert order.number in page and "coordinar con el equipo" in page
 
 
-def test_card_order_end_to_end(app, w, fake_checkout):
+def test_card_order_end_to_end(app, w, fake_checkout, stripe_calls):
     buyer = as_user(app, w.buyer_user)
-    response = card_checkout(buyer, w)
+    response = card_checkout(buyer, w)  # Stripe is asked after the orders commit
     order = last_order()
+    assert [key for *_, key in stripe_calls.calls] == [
+        f"qhatu-buyer-{w.buyer.id}-customer",
+        f"qhatu-order-{order.id}-checkout-0",
+    ]
+    stripe_calls.armed = False  # the return from the hosted page is not examined here
     assert response.status_code == 303
     assert response.location.startswith(fake_checkout.url + "/pay/cs_")
     # Until the hosted page is paid, the order waits for payment and cannot leave.
@@ -149,8 +155,11 @@ def test_card_order_end_to_end(app, w, fake_checkout):
     for action in ("confirm", "dispatch"):
         assert promoter.post(f"/producer/orders/{order.id}/{action}").status_code == 303
     line = order.lines[0]
+    stripe_calls.armed, stripe_calls.calls = True, []
     response = promoter.post(f"/producer/orders/{order.id}/deliver", data={f"line_{line.id}": "3"})
     assert response.status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-capture"]
+    stripe_calls.armed = False
     db.session.expire_all()
     record = db.session.get(CardPayment, order.id)
     assert record.status == "captured"
@@ -164,10 +173,13 @@ def test_card_order_end_to_end(app, w, fake_checkout):
     )
     assert too_much.status_code == 409
     assert "No se puede devolver más de lo cobrado." in too_much.get_data(as_text=True)
+    stripe_calls.armed, stripe_calls.calls = True, []
     done = staff.post(
         f"/staff/orders/{order.id}/refund", data={"amount": "10.00", "reason": "queso partido"}
     )
     assert done.status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-refund-0-1000"]
+    stripe_calls.armed = False
     db.session.expire_all()
     assert db.session.get(CardPayment, order.id).refunded_cents == 1000
     refunds = db.session.scalars(
@@ -182,7 +194,10 @@ def test_card_order_end_to_end(app, w, fake_checkout):
     )
 
 
-def test_a_saved_card_is_authorised_when_the_association_confirms(app, w, fake_checkout):
+def test_a_saved_card_is_authorised_when_the_association_confirms(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False  # checking out is not examined here
     buyer = as_user(app, w.buyer_user)
     first = card_checkout(buyer, w)
     buyer.get(path_of(fake_checkout.pay(first.location.rsplit("/", 1)[1])))
@@ -195,7 +210,11 @@ def test_a_saved_card_is_authorised_when_the_association_confirms(app, w, fake_c
     assert not order_payments.state_of(db.session, order).needs_payment
 
     promoter = as_user(app, w.promoter)
+    stripe_calls.armed, stripe_calls.calls = True, []
+    # The hold is asked for after the confirmation commits, with no write transaction open.
     assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-authorize"]
+    stripe_calls.armed = False
     db.session.expire_all()
     record = db.session.get(CardPayment, order.id)
     assert record.status == "authorized"
@@ -275,6 +294,11 @@ def save_card_then_swap(buyer, w, fake_checkout, number: str) -> str:
     (the bank's answer changes later); returns its id."""
     first = card_checkout(buyer, w)
     buyer.get(path_of(fake_checkout.pay(first.location.rsplit("/", 1)[1])))
+    return swap_saved_card(w, number)
+
+
+def swap_saved_card(w, number: str) -> str:
+    """Make the saved card one that behaves like `number`; returns its id."""
     saved = db.session.get(BuyerCard, w.buyer.id)
     method = card_payments.client().v1.payment_methods.create(
         params={
@@ -305,7 +329,10 @@ def test_a_bank_asking_for_3d_secure_off_session_leaves_the_order_needing_paymen
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 409
 
 
-def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, fake_checkout):
+def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False  # only the buyer's retry on the saved card is examined
     buyer = as_user(app, w.buyer_user)
     # Later the bank stops accepting the saved card.
     declining_id = save_card_then_swap(buyer, w, fake_checkout, "4000000000000341")
@@ -334,10 +361,17 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, 
 
     page = buyer.get(f"/buyer/orders/{order.id}/pay").get_data(as_text=True)
     assert "Pagar con otra tarjeta" in page
+    failed_intent = db.session.get(CardPayment, order.id).payment_intent_id
+    stripe_calls.armed, stripe_calls.calls = True, []
     again = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
     assert again.status_code == 409 and "no pasó" in again.get_data(as_text=True)
+    key = f"qhatu-order-{order.id}-authorize-after-{failed_intent}"
+    assert [k for *_, k in stripe_calls.calls] == [key]
+    stripe_calls.armed = False
+    stripe_calls.armed = True
     response = buyer.post(f"/buyer/orders/{order.id}/pay/card", data={"save_card": "y"})
     assert response.status_code == 303
+    stripe_calls.armed = False
     back = fake_checkout.pay(response.location.rsplit("/", 1)[1], "4242424242424242")
     assert buyer.get(path_of(back)).status_code == 303
     db.session.expire_all()
@@ -346,12 +380,15 @@ def test_a_declined_standing_order_needs_payment_and_the_buyer_fixes_it(app, w, 
     assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303
 
 
-def test_cancelling_a_card_order_releases_the_hold(app, w, fake_checkout):
+def test_cancelling_a_card_order_releases_the_hold(app, w, fake_checkout, stripe_calls):
+    stripe_calls.armed = False
     buyer = as_user(app, w.buyer_user)
     response = card_checkout(buyer, w)
     order = last_order()
     buyer.get(path_of(fake_checkout.pay(response.location.rsplit("/", 1)[1])))
+    stripe_calls.armed, stripe_calls.calls = True, []
     assert buyer.post(f"/buyer/orders/{order.id}/cancel", data={}).status_code == 303
+    assert [key for *_, key in stripe_calls.calls] == [f"qhatu-order-{order.id}-release"]
     db.session.expire_all()
     assert db.session.get(CardPayment, order.id).status == "cancelled"
     assert intent_of(order)["status"] == "canceled"
@@ -381,3 +418,29 @@ def test_on_account_refusal_shows_at_the_payment_choice_and_card_still_works(app
     paid_by_card = buyer.post("/buyer/checkout", data=data | {"payment_method": "card"})
     assert paid_by_card.status_code == 303 and "/pay/cs_" in paid_by_card.location
     assert db.session.get(OrderBilling, last_order().id).method == "card"
+
+
+def test_the_buyer_pays_on_the_saved_card_once_the_bank_accepts_it(
+    app, w, fake_checkout, stripe_calls
+):
+    stripe_calls.armed = False
+    buyer = as_user(app, w.buyer_user)
+    save_card_then_swap(buyer, w, fake_checkout, "4000000000000341")
+    card_checkout(buyer, w)
+    order = last_order()
+    promoter = as_user(app, w.promoter)
+    assert promoter.post(f"/producer/orders/{order.id}/confirm").status_code == 303
+    db.session.expire_all()
+    failed = db.session.get(CardPayment, order.id)
+    assert failed.status == "failed"
+    failed_intent = failed.payment_intent_id
+    swap_saved_card(w, "4242424242424242")  # the buyer's bank accepts the card now
+    db.session.commit()
+    stripe_calls.armed, stripe_calls.calls = True, []
+    response = buyer.post(f"/buyer/orders/{order.id}/pay/saved")
+    assert response.status_code == 303
+    key = f"qhatu-order-{order.id}-authorize-after-{failed_intent}"
+    assert [k for *_, k in stripe_calls.calls] == [key]
+    db.session.expire_all()
+    assert db.session.get(CardPayment, order.id).status == "authorized"
+    assert promoter.post(f"/producer/orders/{order.id}/dispatch").status_code == 303

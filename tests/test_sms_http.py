@@ -113,6 +113,9 @@ def test_a_refused_sms_stays_queued_with_the_reason_and_is_retried(runner, new_o
 
     FakeProvider.status = 201
     runner.invoke(args=["notifications", "send"])
+    assert len(FakeProvider.received) == 1  # retried only after a minute (then 2, 4 ...)
+    with time_machine.travel(row.next_attempt_at, tick=False):
+        runner.invoke(args=["notifications", "send"])
     assert sms_rows()[0].sent_at is not None
     assert len(FakeProvider.received) == 2
 

@@ -13,6 +13,7 @@ from .accounts import (  # noqa: F401
 )
 from .agreements import Agreement, AgreementEvent, AgreementPrice  # noqa: F401
 from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401
+from .jobs import Job  # noqa: F401
 from .notifications import Notification  # noqa: F401
 from .orders import Cart, CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from .payments import (  # noqa: F401

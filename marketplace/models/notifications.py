@@ -1,4 +1,4 @@
-"""The notification outbox: every message is stored first and sent by a separate step."""
+"""The notification outbox: every message is stored first and sent by the outbound runner."""
 
 from __future__ import annotations
 
@@ -42,5 +42,8 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # The outbound runner's bookkeeping (services/jobs.py): empty means "now" and "nobody".
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient: Mapped[User | None] = relationship()

@@ -1,53 +1,26 @@
-"""The integrity audit: each business area registers checks that return findings.
+"""The integrity audit: the checks of stock and orders, and the run of every registered check.
 
-A check takes a session and returns (or yields) findings as plain sentences; it only reads.
-Register one with the `check` decorator where the area's rules live, e.g.
-
-    from marketplace.ops.integrity import check
-
-    @check("orders")
-    def order_totals(session):
-        ...
-
-`flask audit` runs every registered check and exits 1 when any finds something.
+Checks are registered with `ops.checks.check` where each area's rules live (invoices and the
+ledger register theirs in their services). `flask audit` runs them all and exits 1 when any
+finds something.
 """
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-Check = Callable[[Session], Iterable[str]]
-
-
-@dataclass(frozen=True)
-class Finding:
-    area: str
-    check: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.area}: {self.message}"
-
-
-CHECKS: dict[tuple[str, str], Check] = {}
-
-
-def check(area: str) -> Callable[[Check], Check]:
-    """Register `fn` as an integrity check of `area` (registering it again replaces it)."""
-
-    def decorator(fn: Check) -> Check:
-        CHECKS[(area, fn.__name__)] = fn
-        return fn
-
-    return decorator
+from ..models import Order, OrderLine, Product, StockMovement
+from ..services.pricing import line_total_cents
+from ..services.stock import ledger_mismatches
+from . import checks
+from .checks import Finding, check
 
 
 def run_checks(session: Session) -> list[Finding]:
     """Every registered check's findings, area by area."""
     findings = []
-    for (area, name), fn in sorted(CHECKS.items()):
+    for (area, name), fn in sorted(checks.CHECKS.items()):
         findings.extend(Finding(area, name, message) for message in fn(session))
     return findings
 
@@ -55,8 +28,6 @@ def run_checks(session: Session) -> list[Finding]:
 @check("stock")
 def stock_matches_ledger(session: Session) -> Iterable[str]:
     """Stock on hand equals the sum of the product's movements."""
-    from ..services.stock import ledger_mismatches
-
     for product_id, on_hand, total in ledger_mismatches(session):
         yield f"product {product_id}: stock {on_hand} but ledger sums to {total}"
 
@@ -64,8 +35,6 @@ def stock_matches_ledger(session: Session) -> Iterable[str]:
 @check("stock")
 def stock_not_negative(session: Session) -> Iterable[str]:
     """No product has negative stock, and no movement left a negative balance."""
-    from ..models import Product, StockMovement
-
     negative = session.execute(
         sa.select(Product.id, Product.stock_on_hand)
         .where(Product.stock_on_hand < 0)
@@ -86,9 +55,6 @@ def stock_not_negative(session: Session) -> Iterable[str]:
 def order_totals_match_lines(session: Session) -> Iterable[str]:
     """Each line costs its frozen price times its quantity; an order's subtotal is the sum of
     its lines, and once delivered its delivered subtotal the sum of the delivered lines."""
-    from ..models import Order, OrderLine
-    from ..services.pricing import line_total_cents
-
     lines = session.execute(
         sa.select(
             OrderLine.order_id,

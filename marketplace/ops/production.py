@@ -3,6 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..sms import PROVIDERS
+
 DEV_SECRET_KEYS = {"dev-only-not-secret"}
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -43,8 +45,6 @@ def settings_problems(app: Flask) -> list[str]:
 
 def sms_problems(config) -> list[str]:
     """An unknown SMS provider, or the HTTP one without its endpoint and credentials."""
-    from ..sms import PROVIDERS
-
     provider = (config.get("SMS_PROVIDER") or "console").lower()
     if provider not in PROVIDERS:
         return [f"SMS_PROVIDER must be one of {', '.join(PROVIDERS)}"]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from fpdf import FPDF
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -33,9 +34,11 @@ from ..models import (
     User,
 )
 from ..models.payments import METHOD_ACCOUNT, PAYMENT_METHODS
-from ..ops.integrity import check
+from ..ops.checks import check
 from ..types import utcnow
 from . import DomainError
+from .notifications import buyer_users, enqueue
+from .payouts import record_delivery
 
 DEFAULT_SERIES = "F001"
 
@@ -137,7 +140,7 @@ def open_invoices(session: Session, buyer_id: int) -> list[Invoice]:
     )
 
 
-def _allocate(session: Session, payment: Payment, invoice: Invoice, cents: int) -> None:
+def allocate(session: Session, payment: Payment, invoice: Invoice, cents: int) -> None:
     """Settle `cents` of an invoice, refusing to pay it past its total (even at once)."""
     changed = session.execute(
         sa.update(Invoice)
@@ -198,7 +201,7 @@ def record_payment(
             if left <= 0:
                 break
             cents = min(left, invoice.outstanding_cents)
-            _allocate(session, payment, invoice, cents)
+            allocate(session, payment, invoice, cents)
             left -= cents
     else:
         if sum(allocations.values()) > amount_cents:
@@ -208,7 +211,7 @@ def record_payment(
             if invoice is None or invoice.buyer_id != buyer_id:
                 raise DomainError(_l("Esa factura no es de este comprador."))
             if cents > 0:
-                _allocate(session, payment, invoice, int(cents))
+                allocate(session, payment, invoice, int(cents))
     session.flush()
     return payment
 
@@ -323,8 +326,6 @@ def send_reminder(
     session: Session, actor: User, invoice: Invoice, today: date | None = None
 ) -> int:
     """Queue a reminder of an overdue invoice to the buyer's users; returns how many."""
-    from .notifications import buyer_users, enqueue
-
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma envía recordatorios."))
     today = today or lima_today()
@@ -432,8 +433,6 @@ def payment_problems(session: Session) -> Iterable[str]:
 def after_delivery(session: Session, order: Order, actor: User | None) -> Invoice | None:
     """What delivery means for money: the association's ledger entries and, for an order
     bought on account, its invoice."""
-    from .payouts import record_delivery
-
     record_delivery(session, order, actor)
     return issue_invoice(session, order)
 
@@ -452,7 +451,6 @@ def invoices_match_payments_and_orders(session: Session) -> Iterable[str]:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as a one-page A4 PDF (fpdf2, core fonts: Latin-1 text)."""
-    from fpdf import FPDF
 
     def latin(value) -> str:
         return str(value).replace("\xa0", " ").encode("latin-1", "replace").decode("latin-1")

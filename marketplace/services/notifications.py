@@ -1,9 +1,10 @@
 """The notification outbox: queue messages with the change that causes them, send later.
 
 Queuing happens inside the caller's transaction, so an order and the messages about it are
-written together or not at all. Sending is a separate step (`flask notifications send`):
-email through SMTP when MAIL_SERVER is set, otherwise the message is written to the log.
-A failed send is recorded on the message and retried; it never touches the order.
+written together or not at all. Sending is the outbound runner's work (services/jobs.py,
+`flask jobs run`, also `flask notifications send`): email through SMTP when MAIL_SERVER is
+set, otherwise the message is written to the log. A failed send is recorded on the message
+and retried later; it never touches the order.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from .. import sms
 from ..database import insert_rows
 from ..formatting import lima_date, money, quantity
 from ..models import User
@@ -27,6 +29,11 @@ from ..types import utcnow
 
 log = logging.getLogger("qhatu.notifications")
 MAX_ATTEMPTS = 5
+
+
+def default_locale() -> str:
+    """The language of messages to people who have not chosen one."""
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
 
 
 def buyer_users(session: Session, buyer_id: int) -> list[User]:
@@ -171,7 +178,7 @@ def notify_transition(
 ) -> list[Notification]:
     """Queue the messages an order's change of status calls for, in each person's language."""
     people, sms = recipients_for(session, order, to_status, actor)
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
+    default = default_locale()
     rows: list[Notification] = []
     for user in people:
         if actor is not None and user.id == actor.id:
@@ -208,89 +215,9 @@ def deliver(notification: Notification, config) -> str:
         send_email(notification, config)
         return "smtp"
     if notification.channel == CHANNEL_SMS:
-        from .. import sms
-
         return sms.send(notification, config)
     to = notification.email or notification.phone or notification.recipient_id
     log.info(
         "[%s] to %s: %s\n%s", notification.channel, to, notification.subject, notification.body
     )
     return "log"
-
-
-def claim_next(session: Session, exclude: set[int]) -> Notification | None:
-    """The oldest unsent message nobody else is sending (row lock on PostgreSQL)."""
-    query = (
-        sa.select(Notification)
-        .where(Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS)
-        .order_by(Notification.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    if exclude:
-        query = query.where(Notification.id.not_in(exclude))
-    return session.scalar(query)
-
-
-def send_one(session: Session, notification: Notification, config) -> bool:
-    """Try to send; record success or the error on the row. The caller commits."""
-    notification.attempts += 1
-    try:
-        deliver(notification, config)
-    except Exception as error:  # any transport failure is recorded, never raised
-        notification.last_error = f"{type(error).__name__}: {error}"[:500]
-        log.warning("notification %s not sent: %s", notification.id, notification.last_error)
-        return False
-    notification.sent_at = utcnow()
-    notification.last_error = None
-    return True
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS
-        )
-    )
-
-
-def send_pending(session: Session, config, limit: int = 500) -> tuple[int, int]:
-    """Send up to `limit` queued messages, committing after each: (sent, failed)."""
-    from .ordering import begin_write
-
-    sent = failed = 0
-    tried: set[int] = set()
-    while len(tried) < limit:
-        begin_write(session)
-        notification = claim_next(session, tried)
-        if notification is None:
-            session.rollback()
-            break
-        tried.add(notification.id)
-        if send_one(session, notification, config):
-            sent += 1
-        else:
-            failed += 1
-        session.commit()
-    return sent, failed
-
-
-def register_cli(app) -> None:
-    """`flask notifications send`: the sending step of the outbox (cron every minute)."""
-    import click
-
-    from ..extensions import db
-
-    @app.cli.group("notifications")
-    def group() -> None:
-        """The notification outbox."""
-
-    @group.command("send")
-    @click.option("--limit", default=500, show_default=True, help="At most this many messages.")
-    def send_command(limit: int) -> None:
-        """Send queued notifications: email by SMTP if MAIL_SERVER is set (else the log), SMS
-        through SMS_PROVIDER."""
-        sent, failed = send_pending(db.session, app.config, limit)
-        click.echo(
-            f"notifications: {sent} sent, {failed} failed, {pending_count(db.session)} queued"
-        )

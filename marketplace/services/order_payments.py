@@ -28,24 +28,21 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import stripe
-from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from ..database import insert_rows
-from ..formatting import lima_today, money
+from ..formatting import money
 from ..models import (
     BuyerCard,
     CardCheckout,
     CardPayment,
     CreditTerms,
-    Invoice,
     Notification,
     Order,
     OrderBilling,
-    Payment,
     User,
 )
 from ..models.payments import (
@@ -58,13 +55,12 @@ from ..models.payments import (
     CHECKOUT_OPEN,
     METHOD_ACCOUNT,
     METHOD_CARD,
-    PAY_CREDIT_NOTE,
 )
 from ..types import utcnow
-from . import DomainError, card_payments, credit
+from . import DomainError, card_payments, credit, jobs
 from . import order_states as st
 from .links import public_url
-from .notifications import buyer_users, enqueue, outbox_rows
+from .notifications import default_locale, outbox_rows
 
 log = logging.getLogger("qhatu.payments")
 
@@ -319,10 +315,6 @@ def waiting_orders(
 # Telling people -----------------------------------------------------------------------
 
 
-def _default_locale() -> str:
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "es")
-
-
 def notify_needs_payment(
     session: Session, order: Order, reason: str, tell_promoters: bool = False
 ) -> None:
@@ -345,7 +337,7 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
     for order, reason, tell_promoters in held:
         link = public_url("buyer.order_pay", order_id=order.id)
         for user in users.get(order.buyer_id, []):
-            with force_locale(user.locale or _default_locale()):
+            with force_locale(user.locale or default_locale()):
                 subject = _("Tu pedido %(number)s necesita el pago", number=order.number)
                 body = "\n".join(
                     [
@@ -366,7 +358,7 @@ def notify_many_need_payment(session: Session, held: list[tuple[Order, str, bool
         if not tell_promoters:
             continue
         for user in staff_of.get(order.association_id, []):
-            with force_locale(user.locale or _default_locale()):
+            with force_locale(user.locale or default_locale()):
                 subject = _("Pedido %(number)s: pago pendiente", number=order.number)
                 body = _(
                     "%(buyer)s aún no paga el pedido %(number)s: no lo despaches hasta que "
@@ -396,8 +388,10 @@ def _active_users(session: Session, column, ids) -> dict[int, list[User]]:
 def after_confirm(session: Session, order: Order) -> CardPayment | None:
     """The association confirmed: hold the total on the buyer's saved card.
 
-    Without a saved card, or when the bank declines or asks for 3-D Secure, the order needs
-    payment and the buyer is told (the confirmation itself stands).
+    The hold is a job queued with the confirmation and run after it commits
+    (`AUTHORIZE_SAVED`). Without a saved card the order needs payment and the buyer is told
+    now; when the bank declines or asks for 3-D Secure, the job tells them (the confirmation
+    itself stands).
     """
     billing = session.get(OrderBilling, order.id)
     if billing is None or billing.method != METHOD_CARD or not card_payments.enabled():
@@ -405,57 +399,65 @@ def after_confirm(session: Session, order: Order) -> CardPayment | None:
     record = session.get(CardPayment, order.id)
     if record is not None and record.status in (CARD_AUTHORIZED, CARD_CAPTURED):
         return record
-    saved = saved_card(session, order.buyer_id)
-    if saved is not None and (record is None or record.status == CARD_FAILED):
-        try:
-            record = card_payments.authorize(
-                session, order, saved.payment_method_id, saved.customer_id, off_session=True
-            )
-        except stripe.StripeError as error:
-            log.warning("order %s: saved card not authorised: %s", order.id, error)
+    if saved_card(session, order.buyer_id) is not None and (
+        record is None or record.status == CARD_FAILED
+    ):
+        attempt = card_payments.authorize_attempt(record)
+        key = card_payments.idempotency_key(order, attempt)
+        jobs.enqueue(session, AUTHORIZE_SAVED, {"order_id": order.id}, key, order_id=order.id)
+        return record
+    _ask_if_unpaid(session, order)
+    return record
+
+
+def _ask_if_unpaid(session: Session, order: Order) -> None:
     state = state_of(session, order)
     if state.needs_payment:
         notify_needs_payment(session, order, state.reason)
-    return record
+
+
+AUTHORIZE_SAVED = "card_authorize_saved"
+
+
+def run_authorize_saved(session: Session, payload: dict, config) -> dict | None:
+    """The job: ask Stripe for the hold on the saved card, off-session; writes nothing."""
+    order = session.get(Order, payload["order_id"])
+    record = session.get(CardPayment, order.id)
+    saved = saved_card(session, order.buyer_id)
+    if saved is None or (record is not None and record.status != CARD_FAILED):
+        return None  # paid meanwhile, or the card was forgotten
+    return card_payments.request_authorization(
+        order, record, saved.payment_method_id, saved.customer_id, off_session=True
+    )
+
+
+def record_authorize_saved(session: Session, payload: dict, outcome: dict | None) -> None:
+    """Keep Stripe's answer; an order left unpaid asks its buyer to pay."""
+    order = session.get(Order, payload["order_id"])
+    record = session.get(CardPayment, order.id, with_for_update=True)
+    if outcome is not None and (record is None or record.status == CARD_FAILED):
+        card_payments.record_authorization(session, order, outcome)
+    _ask_if_unpaid(session, order)
+
+
+jobs.register(AUTHORIZE_SAVED, jobs.Handler(run_authorize_saved, record_authorize_saved))
 
 
 # Stripe Checkout ----------------------------------------------------------------------
 
 
-def customer_for(session: Session, buyer) -> BuyerCard:
-    """The buyer's Stripe customer, made once (the key is the buyer's id)."""
-    card = session.get(BuyerCard, buyer.id)
-    if card is not None:
-        return card
-    customer = card_payments.client().v1.customers.create(
-        params={
-            "name": buyer.legal_name,
-            "metadata": {"buyer_id": str(buyer.id), "ruc": buyer.ruc},
-        },
-        options={"idempotency_key": f"qhatu-buyer-{buyer.id}-customer"},
-    )
-    card = BuyerCard(buyer_id=buyer.id, customer_id=customer.id)
-    session.add(card)
-    session.flush()
-    return card
-
-
-def start_checkout(
-    session: Session,
-    actor: User,
-    order: Order,
-    save_card: bool,
-    success_url: str,
-    cancel_url: str,
-) -> CardCheckout:
-    """Open (or reuse) the hosted card page for one order that needs payment."""
+def checkout_to_reuse(
+    session: Session, actor: User, order: Order, save_card: bool
+) -> CardCheckout | None:
+    """Checks before opening the hosted card page for one order that needs payment, and the
+    page opened a moment ago for the same thing, if any; reads only."""
     if actor is None or actor.buyer_id != order.buyer_id:
         raise DomainError(_l("Este pedido no es de tu negocio."))
     if not card_payments.enabled():
         raise DomainError(_l("El pago con tarjeta no está disponible."))
     if not state_of(session, order).needs_payment:
         raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
-    open_one = session.scalar(
+    return session.scalar(
         sa.select(CardCheckout).where(
             CardCheckout.order_id == order.id,
             CardCheckout.status == CHECKOUT_OPEN,
@@ -464,21 +466,52 @@ def start_checkout(
             CardCheckout.created_at > utcnow() - CHECKOUT_REUSE,
         )
     )
-    if open_one is not None:
-        return open_one
+
+
+@dataclass(frozen=True)
+class OpenedCheckout:
+    """A hosted card page Stripe opened, not yet kept: `keep_checkout` writes it."""
+
+    order_id: int
+    customer_id: str
+    checkout_id: str
+    url: str
+    amount_cents: int
+    save_card: bool
+
+
+def open_checkout(
+    session: Session, order: Order, save_card: bool, success_url: str, cancel_url: str
+) -> OpenedCheckout:
+    """Ask Stripe for the buyer's customer (made once: the key is the buyer's id) and the
+    hosted page; reads and Stripe only, so call it with no write transaction open."""
+    buyer = order.buyer
+    card = session.get(BuyerCard, buyer.id)
+    customer_id = card.customer_id if card is not None else None
+    if customer_id is None:
+        customer_id = (
+            card_payments.client()
+            .v1.customers.create(
+                params={
+                    "name": buyer.legal_name,
+                    "metadata": {"buyer_id": str(buyer.id), "ruc": buyer.ruc},
+                },
+                options={"idempotency_key": f"qhatu-buyer-{buyer.id}-customer"},
+            )
+            .id
+        )
     tries = session.scalar(
         sa.select(sa.func.count())
         .select_from(CardCheckout)
         .where(CardCheckout.order_id == order.id)
     )
-    customer = customer_for(session, order.buyer)
     intent_data = {"capture_method": "manual", "metadata": {"order_id": str(order.id)}}
     if save_card:
         intent_data["setup_future_usage"] = "off_session"
     checkout = card_payments.checkout_client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            "customer": customer.customer_id,
+            "customer": customer_id,
             "client_reference_id": str(order.id),
             "payment_method_types": ["card"],
             "line_items": [
@@ -504,15 +537,26 @@ def start_checkout(
         },
         options={"idempotency_key": card_payments.idempotency_key(order, f"checkout-{tries}")},
     )
-    record = CardCheckout(
-        id=checkout.id,
-        order_id=order.id,
-        buyer_id=order.buyer_id,
-        amount_cents=order.total_cents,
-        save_card=bool(save_card),
-        url=checkout.url,
+    return OpenedCheckout(
+        order.id, customer_id, checkout.id, checkout.url, order.total_cents, bool(save_card)
     )
-    session.add(record)
+
+
+def keep_checkout(session: Session, order: Order, opened: OpenedCheckout) -> CardCheckout:
+    """Write the buyer's customer (once) and the opened page."""
+    if session.get(BuyerCard, order.buyer_id) is None:
+        session.add(BuyerCard(buyer_id=order.buyer_id, customer_id=opened.customer_id))
+    record = session.get(CardCheckout, opened.checkout_id)
+    if record is None:  # the same page twice (a double click): kept once
+        record = CardCheckout(
+            id=opened.checkout_id,
+            order_id=order.id,
+            buyer_id=order.buyer_id,
+            amount_cents=opened.amount_cents,
+            save_card=opened.save_card,
+            url=opened.url,
+        )
+        session.add(record)
     session.flush()
     return record
 
@@ -640,8 +684,10 @@ def forget_card(session: Session, actor: User) -> None:
     session.flush()
 
 
-def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPayment:
-    """The buyer, on the page, asks to hold the order's total on the saved card now."""
+def saved_card_to_pay(session: Session, actor: User, order: Order) -> BuyerCard:
+    """The card to hold the order's total on, when the buyer asks on the page; reads only
+    (the bank is asked with no write transaction open, `pay_with_saved_card` keeps the
+    answer)."""
     if actor is None or actor.buyer_id != order.buyer_id:
         raise DomainError(_l("Este pedido no es de tu negocio."))
     saved = saved_card(session, order.buyer_id)
@@ -649,11 +695,18 @@ def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPaym
         raise DomainError(_l("No tienes una tarjeta guardada."))
     if not state_of(session, order).needs_payment:
         raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
-    record = session.get(CardPayment, order.id)
-    if record is not None and record.status == CARD_REQUIRES_ACTION:
-        # Start over with the saved card: authorize() retries only after a failure.
-        record.status = CARD_FAILED
-    record = card_payments.authorize(session, order, saved.payment_method_id, saved.customer_id)
+    return saved
+
+
+def pay_with_saved_card(
+    session: Session, actor: User, order: Order, saved: BuyerCard, outcome: dict
+) -> CardPayment:
+    """Keep the bank's answer (`card_payments.request_authorization`) to the hold on the
+    saved card; a decline or a bank asking for authentication is a DomainError."""
+    record = session.get(CardPayment, order.id, with_for_update=True)
+    if record is not None and record.status in (CARD_AUTHORIZED, CARD_CAPTURED):
+        return record  # paid meanwhile (another tab)
+    record = card_payments.record_authorization(session, order, outcome)
     if record.status != CARD_AUTHORIZED:
         raise DomainError(
             _l(
@@ -667,93 +720,6 @@ def pay_with_saved_card(session: Session, actor: User, order: Order) -> CardPaym
         billing.method, billing.hold_reason, billing.net_days = METHOD_CARD, None, 0
     session.flush()
     return record
-
-
-# Refunds ------------------------------------------------------------------------------
-
-
-def refund_order(
-    session: Session, actor: User, order: Order, amount_cents: int, reason: str
-) -> CardPayment:
-    """Staff give back part or all of a captured card payment (a delivery found short or
-    spoiled): through Stripe, never more than captured, with its entry in the association's
-    ledger; the buyer is told."""
-    if actor is None or not actor.is_staff:
-        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
-    if not card_payments.enabled():
-        raise DomainError(_l("El pago con tarjeta no está disponible."), field="amount")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
-    record = card_payments.refund(session, order, int(amount_cents), reason[:120], actor=actor)
-    _tell_buyer_of_refund(session, order, int(amount_cents), reason)
-    session.flush()
-    return record
-
-
-def credit_note(
-    session: Session, actor: User, order: Order, amount_cents: int, reason: str
-) -> Payment:
-    """Staff give back part or all of an invoiced order bought on account (found short or
-    spoiled after delivery): a credit note that settles that much of its invoice (what the
-    invoice no longer owes stays as the buyer's credit), and a refund entry in the
-    association's ledger; never more than was delivered. The buyer is told."""
-    from .invoicing import _allocate
-    from .payouts import record_refund
-
-    if actor is None or not actor.is_staff:
-        raise DomainError(_l("Solo el equipo de la plataforma hace devoluciones."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Indica el motivo de la devolución."), field="reason")
-    invoice = session.scalar(
-        sa.select(Invoice).where(Invoice.order_id == order.id).with_for_update()
-    )
-    if invoice is None:
-        raise DomainError(_l("Este pedido no tiene factura a crédito."), field="amount")
-    amount_cents = int(amount_cents)
-    record_refund(session, actor, order, amount_cents, f"NC {invoice.full_number}")
-    note = Payment(
-        buyer_id=order.buyer_id,
-        method=PAY_CREDIT_NOTE,
-        amount_cents=amount_cents,
-        received_on=lima_today(),
-        reference=f"{invoice.full_number}: {reason}"[:80],
-        recorded_by_id=actor.id,
-    )
-    session.add(note)
-    session.flush()
-    applied = min(amount_cents, invoice.outstanding_cents)
-    if applied > 0:
-        _allocate(session, note, invoice, applied)
-    _tell_buyer_of_refund(session, order, amount_cents, reason)
-    session.flush()
-    return note
-
-
-def _tell_buyer_of_refund(session: Session, order: Order, amount_cents: int, reason: str):
-    for user in buyer_users(session, order.buyer_id):
-        with force_locale(user.locale or _default_locale()):
-            subject = _(
-                "Devolución de %(amount)s por el pedido %(number)s",
-                amount=money(amount_cents),
-                number=order.number,
-            )
-            body = _(
-                "Te devolvimos %(amount)s por el pedido %(number)s. Motivo: %(reason)s",
-                amount=money(amount_cents),
-                number=order.number,
-                reason=reason,
-            )
-        enqueue(session, user, "order_refund", subject, body, order_id=order.id)
-
-
-def refund_any(session: Session, actor: User, order: Order, amount_cents: int, reason: str):
-    """A refund as staff ask for it: to the card for card orders, a credit note on account."""
-    billing = session.get(OrderBilling, order.id)
-    if billing is not None and billing.method == METHOD_ACCOUNT:
-        return credit_note(session, actor, order, amount_cents, reason)
-    return refund_order(session, actor, order, amount_cents, reason)
 
 
 # Standing orders ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Association, AssociationFee, LedgerEntry, Order, User
 from ..models.payments import ENTRY_FEE, ENTRY_PAYOUT, ENTRY_REFUND, ENTRY_SALE
-from ..ops.integrity import check
+from ..ops.checks import check
 from . import DomainError
 from . import order_states as st
 from .pricing import round_cents

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import console, http_api
+
 PROVIDERS = ("console", "http")
 
 
@@ -32,11 +34,7 @@ def send(notification, config) -> str:
     """
     provider = (config.get("SMS_PROVIDER") or "console").lower()
     if provider == "http":
-        from . import http_api
-
         return http_api.send(notification, config)
     if provider != "console":
         raise ValueError(f"unknown SMS_PROVIDER {provider!r} (choose one of {PROVIDERS})")
-    from . import console
-
     return console.send(notification, config)

@@ -1,21 +1,14 @@
 """An invoice as a PDF, for the buyer's and the staff's invoice links alike."""
 
-from flask import make_response, redirect
+from flask import make_response
 
 from ..models import Invoice
 from ..services import invoicing
 
 
-def pdf_response(invoice: Invoice, printable_url: str):
-    """The invoice's PDF, shown in the browser and saved under its number.
-
-    Where the PDF library is not installed, the printable page stands in for it.
-    """
-    try:
-        content = invoicing.invoice_pdf(invoice)
-    except ImportError:
-        return redirect(printable_url, code=303)
-    response = make_response(content)
+def pdf_response(invoice: Invoice):
+    """The invoice's PDF, shown in the browser and saved under its number."""
+    response = make_response(invoicing.invoice_pdf(invoice))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{invoice.full_number}.pdf"'
     return response

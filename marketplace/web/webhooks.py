@@ -6,7 +6,7 @@ import logging
 from flask import Blueprint, request
 
 from ..extensions import csrf, db
-from ..services import card_payments
+from ..services import stripe_events
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger("qhatu.payments")
@@ -18,7 +18,7 @@ def stripe_webhook():
     """Verify, store once, apply; 400 with nothing written when the signature fails."""
     payload = request.get_data(cache=False)
     try:
-        outcome = card_payments.receive_event(
+        outcome = stripe_events.receive_event(
             db.session, payload, request.headers.get("Stripe-Signature")
         )
     except ValueError as error:

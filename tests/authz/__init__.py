@@ -86,12 +86,18 @@ def fresh_order(*moves: str, reason: str = "Sin stock"):
     that confirms needs a placed order, one that dispatches a confirmed one...)."""
 
     def kwargs(world) -> dict:
+        from flask import current_app
+
         from marketplace.extensions import db
+        from marketplace.ops import worker
         from marketplace.services import ordering
+        from marketplace.services.jobs import JobQueue
 
         order = place(world)
         for to_status in moves:
             ordering.move(db.session, world.users["promoter"], order, to_status, reason)
+            db.session.commit()  # and the card work it queued runs, as after a request
+            worker.run_pending(db.session, current_app.config, queues=(JobQueue,))
         world.last_fresh_order = order
         return {"order_id": order.id}
 

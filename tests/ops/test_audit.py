@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.models import Product
 from marketplace.models.catalog import REASON_PRODUCTION
-from marketplace.ops import integrity
+from marketplace.ops import checks
 from marketplace.services.stock import move_stock
 from tests.factories import ProductFactory
 
@@ -72,9 +72,9 @@ def test_the_old_command_name_still_works(runner):
 
 
 def test_a_registered_check_joins_the_audit(runner, monkeypatch):
-    monkeypatch.setattr(integrity, "CHECKS", dict(integrity.CHECKS))
+    monkeypatch.setattr(checks, "CHECKS", dict(checks.CHECKS))
 
-    @integrity.check("invoices")
+    @checks.check("invoices")
     def invoice_numbers_have_no_gaps(session):
         yield "invoice F001-00000007 is missing"
 

@@ -1,6 +1,6 @@
 """The notification outbox: queued with the order's change, sent later, failures recorded."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +9,9 @@ import time_machine
 
 from marketplace.extensions import db
 from marketplace.models import Notification
+from marketplace.ops import worker
 from marketplace.services import notifications, ordering
+from marketplace.types import utcnow
 from tests.factories import ordering_world, place_order
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
@@ -125,14 +127,17 @@ def test_smtp_sends_and_failures_are_recorded_not_lost(app, w, monkeypatch):
         (order,) = place_order(w.buyer_user, w.address, [(w.cheese, 2)])
         db.session.commit()
     FakeSMTP.fail, FakeSMTP.sent = True, []
-    sent, failed = notifications.send_pending(db.session, app.config)
-    assert (sent, failed) == (1, 1)  # the SMS goes to the log; the email fails
+    outcome = worker.run_pending(db.session, app.config)
+    assert (outcome.done, outcome.failed) == (1, 1)  # the SMS goes to the log; the email fails
     email = db.session.scalar(sa.select(Notification).where(Notification.channel == "email"))
     assert email.sent_at is None and email.attempts == 1
     assert "connection refused" in email.last_error
     assert db.session.get(type(order), order.id).status == "placed"
+    assert email.next_attempt_at == utcnow() + timedelta(minutes=1)  # then 2, 4, 8 ...
     FakeSMTP.fail = False
-    assert notifications.send_pending(db.session, app.config) == (1, 0)
+    assert worker.run_pending(db.session, app.config) == worker.Outcome(0, 0)  # not yet due
+    with time_machine.travel(MONDAY + timedelta(minutes=1), tick=False):
+        assert worker.run_pending(db.session, app.config) == worker.Outcome(1, 0)
     assert FakeSMTP.sent[0]["To"] == "promotora@example.pe"
     assert "Nuevo pedido" in FakeSMTP.sent[0]["Subject"]
     db.session.refresh(email)

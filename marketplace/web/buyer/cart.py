@@ -190,11 +190,8 @@ def render_cart(view, form, status=200, shortages=None, group_errors=None, messa
 
 
 def current_view():
-    view = ordering.cart_view(db.session, current_user)
-    if view.cart is not None and view.cart.checkout_token is None:
-        view.cart.checkout_token = ordering.new_token()
-        db.session.commit()
-    return view
+    """The cart as it stands; a read only (every cart gets its checkout token when made)."""
+    return ordering.cart_view(db.session, current_user)
 
 
 @bp.route("/cart")

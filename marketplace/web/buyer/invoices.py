@@ -37,4 +37,4 @@ def invoice(invoice_id: int):
 @buyer_required
 def invoice_pdf(invoice_id: int):
     record = scoped_to_buyer(invoicing.invoice_with_lines(db.session, invoice_id))
-    return pdf_response(record, url_for("buyer.invoice", invoice_id=record.id))
+    return pdf_response(record)

@@ -10,8 +10,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ...database import begin_write
 from ...extensions import db
-from ...models import CardCheckout, Order
+from ...models import CardCheckout, CardPayment, Order
 from ...permissions import buyer_required, order_for_buyer
 from ...security_headers import CONTENT_SECURITY_POLICY
 from ...services import DomainError, card_payments, order_payments
@@ -48,16 +49,24 @@ def allow_forms_to_reach_checkout(response):
 
 
 def redirect_to_checkout(order: Order, save_card: bool):
-    """Open the hosted card page for the order and send the browser there (303)."""
-    checkout = order_payments.start_checkout(
+    """Open the hosted card page for the order and send the browser there (303). Call it
+    with the request's changes committed: Stripe is asked with no write transaction open."""
+    reused = order_payments.checkout_to_reuse(db.session, current_user, order, save_card)
+    if reused is not None:
+        return redirect(reused.url, code=303)
+    order_id = order.id
+    db.session.rollback()  # no write transaction stays open while Stripe answers
+    opened = order_payments.open_checkout(
         db.session,
-        current_user,
-        order,
+        db.session.get(Order, order_id),
         save_card,
         success_url=url_for("buyer.card_return", _external=True)
         + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=url_for("buyer.order_pay", order_id=order.id, _external=True),
+        cancel_url=url_for("buyer.order_pay", order_id=order_id, _external=True),
     )
+    db.session.rollback()  # the reads above; the page is kept in a write transaction
+    begin_write(db.session)
+    checkout = order_payments.keep_checkout(db.session, db.session.get(Order, order_id), opened)
     db.session.commit()
     return redirect(checkout.url, code=303)
 
@@ -109,7 +118,20 @@ def order_pay_saved(order_id: int):
     if not FlaskForm().validate_on_submit():
         return pay_page(order, status=400)
     try:
-        order_payments.pay_with_saved_card(db.session, current_user, order)
+        saved = order_payments.saved_card_to_pay(db.session, current_user, order)
+    except DomainError as error:
+        db.session.rollback()
+        return pay_page(order, message=error.message, status=409)
+    existing = db.session.get(CardPayment, order.id)
+    db.session.rollback()  # no write transaction stays open while the bank answers
+    outcome = card_payments.request_authorization(
+        order, existing, saved.payment_method_id, saved.customer_id
+    )
+    db.session.rollback()  # the reads above; the answer is kept in a write transaction
+    begin_write(db.session)
+    order = order_for_buyer(order_id)
+    try:
+        order_payments.pay_with_saved_card(db.session, current_user, order, saved, outcome)
         db.session.commit()
     except DomainError as error:
         db.session.commit()  # keep the declined attempt: the next one is a new request

@@ -11,11 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from ...database import begin_write
 from ...extensions import db
 from ...formatting import cents_from_soles
 from ...models import Invoice, Order
 from ...permissions import get_or_404, staff_required
-from ...services import DomainError, order_payments, ordering, payouts
+from ...services import DomainError, card_payments, order_payments, ordering, payouts, refunds
 from . import bp
 from .payments import _add_error
 
@@ -66,7 +67,14 @@ def order_refund(order_id: int):
         return _order_page(order, form, 422)
     amount = cents_from_soles(form.amount.data)
     try:
-        order_payments.refund_any(db.session, current_user, order, amount, form.reason.data)
+        plan = refunds.plan_refund(db.session, current_user, order, amount, form.reason.data)
+        if plan.card is not None:
+            db.session.rollback()  # no write transaction stays open while Stripe answers
+            card_payments.send_refund(plan.card)
+            db.session.rollback()  # the reads above; the refund is kept in a write transaction
+            begin_write(db.session)
+            order = get_or_404(Order, order_id)
+        refunds.carry_out(db.session, current_user, order, plan)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

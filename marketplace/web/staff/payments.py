@@ -181,7 +181,7 @@ def invoice(invoice_id: int):
 @staff_required
 def invoice_pdf(invoice_id: int):
     record = get_or_404(Invoice, invoice_id)
-    return pdf_response(record, url_for("staff.invoice", invoice_id=record.id))
+    return pdf_response(record)
 
 
 @bp.route("/invoices/<int:invoice_id>/remind", methods=["POST"])
