@@ -775,10 +775,9 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     ids = sorted(set(order_ids))
     if not ids:
         return []
-    orders = session.scalars(
-        sa.select(Order)
+    orders = session.execute(
+        sa.select(Order.id, Order.buyer_id, Order.total_cents)
         .where(Order.id.in_(ids))
-        .options(joinedload(Order.buyer), joinedload(Order.association))
         .order_by(Order.buyer_id, Order.id)
     ).all()
     options = options_by_buyer(session, {o.buyer_id for o in orders}, lock_terms=True)
@@ -788,7 +787,7 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     )
     now = utcnow()
     billings: list[dict] = []
-    held: list[tuple[Order, str, bool]] = []
+    reasons: dict[int, tuple[str, bool]] = {}
     for order in orders:
         choice = options[order.buyer_id]
         row = {"order_id": order.id, "created_at": now, "net_days": 0, "hold_reason": None}
@@ -797,16 +796,29 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
             row.update(method=METHOD_ACCOUNT, net_days=choice.terms.net_days)
             if refused is not None:
                 row["hold_reason"] = str(refused)[:300]
-                held.append((order, str(refused), True))
+                reasons[order.id] = (str(refused), True)
         elif choice.card:
             row.update(method=METHOD_CARD)
             if choice.saved is None:
                 reason = _("Tus pedidos fijos se pagan con tarjeta y aún no tienes una guardada.")
-                held.append((order, reason, False))
+                reasons[order.id] = (reason, False)
         else:
             continue  # to be paid: staff follow it up
         billings.append(row)
     session.flush()
     insert_rows(session, OrderBilling, billings)
+    held = (
+        [
+            (order, *reasons[order.id])
+            for order in session.scalars(
+                sa.select(Order)
+                .where(Order.id.in_(sorted(reasons)))
+                .options(joinedload(Order.buyer), joinedload(Order.association))
+                .order_by(Order.buyer_id, Order.id)
+            )
+        ]
+        if reasons
+        else []
+    )
     notify_many_need_payment(session, held)
     return [order for order, _reason, _tell in held]

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from ...database import begin_write
-from ...models import Association, Order, Product
+from ...models import Association, Product
 from ...models.agreements import Agreement, AgreementPrice
 from ...models.catalog import REASON_RESERVATION
 from ...models.orders import SOURCE_STANDING
@@ -40,7 +40,7 @@ from ...models.standing_orders import (
 )
 from ...types import utcnow
 from .. import agreements, delivery, order_payments
-from ..order_making import insert_orders, new_order, order_line, record_placed
+from ..order_making import NewOrder, insert_orders, line_values, new_order_rows, record_placed
 from ..ordering import WHOLE_UNITS
 from ..stock import reserve_many
 from .fair_share import STEPS, Claim, Request, share_stock
@@ -108,7 +108,7 @@ class Batch:
     rules: dict = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)  # occurrence rows
-    orders: dict[int, Order] = field(default_factory=dict)  # by occurrence id
+    orders: dict[int, NewOrder] = field(default_factory=dict)  # by occurrence id
 
     @property
     def live(self) -> list[Request]:
@@ -311,7 +311,7 @@ def _build_orders(batch: Batch) -> None:
     for r in batch.live:
         so = r.standing_order
         lines = [
-            order_line(
+            line_values(
                 batch.products[product_id],
                 batch.price(so.buyer_id, batch.products[product_id]),
                 qty,
@@ -322,7 +322,7 @@ def _build_orders(batch: Batch) -> None:
         ]
         if not lines:
             continue
-        batch.orders[r.occurrence.id] = new_order(
+        batch.orders[r.occurrence.id] = new_order_rows(
             so.buyer_id,
             batch.association.id,
             None,
@@ -342,7 +342,7 @@ def _reserve(session: Session, batch: Batch) -> None:
     by_product: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
     for order in batch.orders.values():
         for line in order.lines:
-            by_product[line.product_id].append((line.quantity, order.id))
+            by_product[line["product_id"]].append((line["quantity"], order.id))
     for product_id in sorted(by_product):
         reserve_many(
             session,
@@ -381,7 +381,7 @@ def _record_outcomes(session: Session, batch: Batch) -> None:
         session.execute(sa.update(StandingOrderLine), price_updates)
 
 
-def _count(batch: Batch, r: Request, order: Order | None) -> None:
+def _count(batch: Batch, r: Request, order: NewOrder | None) -> None:
     """The delivery's outcome on its row and in the report."""
     short = any(r.granted[pid] < q for pid, q in r.quantities.items())
     outcome = OUTCOME_UNFILLED if order is None else OUTCOME_SHORT if short else OUTCOME_PLACED
