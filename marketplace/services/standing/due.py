@@ -15,7 +15,7 @@ from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery
 from .occurrences import ensure_occurrences
-from .schedule import Planned, is_paused, lima_date_of, plan, terms_for
+from .schedule import Planned, RememberingCalendar, is_paused, lima_date_of, plan, terms_for
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def planned_ahead(session: Session, now: datetime, extra_days: int = 0):
     standing_orders = _live_standing_orders(session)
     association_ids = {so.association_id for so in standing_orders}
     rules = delivery.rules_for(session, association_ids)
-    calendar = cal.load(session, association_ids)
+    calendar = RememberingCalendar(cal.load(session, association_ids))
     for so in standing_orders:
         terms = terms_for(rules, calendar, so)
         # Past this day the lead time's working days are still ahead: nothing is due.

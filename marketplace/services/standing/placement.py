@@ -23,7 +23,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
-from ...database import begin_write
+from ...database import begin_write, insert_rows
 from ...models import Association, Product
 from ...models.agreements import Agreement, AgreementPrice
 from ...models.catalog import REASON_RESERVATION
@@ -370,15 +370,24 @@ def _record_outcomes(session: Session, batch: Batch) -> None:
                 )
         if order is not None:
             price_updates += _price_news(batch, r)
-    if batch.updates:
-        session.execute(sa.update(StandingOccurrence), batch.updates)
-    if line_updates:
-        session.execute(sa.update(StandingOccurrenceLine), line_updates)
-    if new_lines:
-        for chunk in chunks(new_lines):
-            session.execute(sa.insert(StandingOccurrenceLine), chunk)
-    if price_updates:
-        session.execute(sa.update(StandingOrderLine), price_updates)
+    _update_by_id(session, StandingOccurrence, batch.updates)
+    _update_by_id(session, StandingOccurrenceLine, line_updates)
+    insert_rows(session, StandingOccurrenceLine, new_lines)
+    _update_by_id(session, StandingOrderLine, price_updates)
+
+
+def _update_by_id(session: Session, model, rows: list[dict]) -> None:
+    """Change rows by id, one executemany per set of columns changed (a fixed few)."""
+    table = model.__table__
+    by_columns: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_columns[tuple(sorted(row))].append(row)
+    for group in by_columns.values():
+        session.execute(
+            # The other keys of each row are the columns SET (Core names them itself).
+            sa.update(table).where(table.c.id == sa.bindparam("row_id")),
+            [{"row_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in group],
+        )
 
 
 def _count(batch: Batch, r: Request, order: NewOrder | None) -> None:
