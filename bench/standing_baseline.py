@@ -4,10 +4,10 @@ orders writes, written with plain SQL through the same connection and nothing el
 Reads the due standing orders in one SELECT, then writes, with one executemany (or one
 UPDATE) per table: the occurrence rows, the orders (their ids read back by checkout token),
 their lines, the stock ledger and the products' stock, the PLACED events, the occurrences'
-outcomes and lines, the billing rows of buyers on credit terms, and one message per
-buyer user. No schedule, no checks, no fair share,
-no translation: the same tables and the same number of rows (`bench.standing_orders` checks
-the counts), as fast as the driver writes them.
+outcomes and lines, the billing rows of buyers on credit terms, one message per buyer user
+and one summary per promoter. No schedule, no checks, no fair share, no translation: the
+same tables and the same number of rows (`bench.standing_orders` checks the counts), as
+fast as the driver writes them.
 """
 
 from __future__ import annotations
@@ -219,7 +219,32 @@ def write_rows(session: Session, day: date, now: datetime) -> int:
             if r.net_days is not None
         ],
     )
-    _insert(session, "notifications", [_message(r, order_ids[r.id], day, stamp) for r in due])
+    messages = [_message(r, order_ids[r.id], day, stamp) for r in due]
+    promoters = session.execute(
+        sa.text("SELECT id, email, association_id FROM users WHERE association_id IS NOT NULL")
+    ).all()
+    for promoter in promoters:
+        lines = [
+            f"Q-{order_ids[r.id]:05d} · Horeca {r.buyer_id}\n  - {r.name}: "
+            f"{Decimal(granted[r.id]) / QUANTITY_SCALE} {r.unit}"
+            for r in due
+            if r.association_id == promoter.association_id
+        ]
+        subject = f"{len(lines)} pedidos fijos para el {day} (falta stock)"
+        messages.append(
+            {
+                "recipient_id": promoter.id,
+                "email": promoter.email,
+                "channel": "email",
+                "kind": "standing_batch",
+                "subject": subject,
+                "body": "\n".join([subject, "", *lines]),
+                "order_id": None,
+                "created_at": stamp,
+                "attempts": 0,
+            }
+        )
+    _insert(session, "notifications", messages)
     return len(orders)
 
 

@@ -127,7 +127,8 @@ def baseline(deliveries: int, associations: int, weekdays: str, buyers: int | No
 
 def build(deliveries: int, associations: int, weekdays: str, buyers: int | None = None) -> None:
     """Standing orders whose deliveries add up to `deliveries`, due at NOW, stock 80 %;
-    `buyers` share them in turn (one each by default), every other buyer on credit terms."""
+    `buyers` share them in turn (one each by default), every other buyer on credit terms;
+    each association has a promoter (who gets the batch's summary)."""
     per_order = len(weekdays)
     orders = deliveries // per_order
     buyers = min(buyers or orders, orders)
@@ -144,6 +145,14 @@ def build(deliveries: int, associations: int, weekdays: str, buyers: int | None 
         db.session.flush()
         db.session.add(
             DeliveryRule(association_id=association.id, city="cusco", weekdays="12345", lead_days=3)
+        )
+        db.session.add(
+            User(
+                email=f"promotora{a}@bench.pe",
+                name=f"Promotora {a}",
+                role="promoter",
+                association_id=association.id,
+            )
         )
         product = Product(
             association_id=association.id,

@@ -10,10 +10,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_domain
-from flask_babel import gettext as _
 
 from ...formatting import lima_date, money, quantity
-from ...models import Association, User
+from ...models import Association, Buyer, User
 from ...models.standing_orders import StandingOrder
 from .. import calendar as cal
 from ..links import public_url
@@ -164,14 +163,16 @@ def notify_batch(session, association, day, requests, orders_by_occurrence, prod
     so_buyers = sa.select(StandingOrder.buyer_id).where(
         StandingOrder.id.in_(sorted({r.standing_order.id for r in requests}))
     )
-    users_by_buyer: dict[int, list[User]] = defaultdict(list)
-    for user in session.scalars(
-        sa.select(User).where(User.buyer_id.in_(so_buyers), User.active.is_(True)).order_by(User.id)
+    users_by_buyer: dict[int, list] = defaultdict(list)
+    for user in session.execute(
+        sa.select(User.id, User.buyer_id, User.email, User.phone, User.locale)
+        .where(User.buyer_id.in_(so_buyers), User.active.is_(True))
+        .order_by(User.id)
     ):
         users_by_buyer[user.buyer_id].append(user)
     moved = any(r.occurrence.delivery_date != day for r in requests)
     calendar = cal.load(session, [association.id]) if moved else None
-    by_locale: dict[str, list[tuple[int, Request, User]]] = defaultdict(list)
+    by_locale: dict[str, list[tuple[int, Request, object]]] = defaultdict(list)
     position = 0
     for r in requests:
         if r.error and r.occurrence.attempts > 1:
@@ -198,13 +199,19 @@ def notify_batch(session, association, day, requests, orders_by_occurrence, prod
     live = [r for r in requests if r.error is None]
     if live:
         outbox += _promoter_summaries(
-            session, association, day, live, orders_by_occurrence, products
+            session, association, day, live, orders_by_occurrence, products, so_buyers
         )
     enqueue_many(session, outbox)
 
 
-def _promoter_summaries(session, association, day, live, orders_by_occurrence, products):
+def _promoter_summaries(session, association, day, live, orders_by_occurrence, products, buyers):
     """The batch in one message per promoter: the orders, and what stock could not cover."""
+    people = promoters(session, association.id)
+    if not people:
+        return []
+    names = dict(
+        session.execute(sa.select(Buyer.id, Buyer.trade_name).where(Buyer.id.in_(buyers))).all()
+    )
     rows: list[dict] = []
     asked: dict[int, Decimal] = defaultdict(Decimal)
     got: dict[int, Decimal] = defaultdict(Decimal)
@@ -213,12 +220,13 @@ def _promoter_summaries(session, association, day, live, orders_by_occurrence, p
             asked[pid] += q
             got[pid] += r.granted[pid]
     short = [pid for pid in sorted(asked) if got[pid] < asked[pid]]
-    for user in promoters(session, association.id):
+    for user in people:
         with force_locale(locale_of(user)):
+            _ = Texts()
             subject = _(
                 "%(count)s pedidos fijos para el %(when)s",
                 count=len(orders_by_occurrence),
-                when=lima_date(day, "full"),
+                when=_.date(day),
             )
             if short:
                 subject = _("%(subject)s (falta stock)", subject=subject)
@@ -226,12 +234,12 @@ def _promoter_summaries(session, association, day, live, orders_by_occurrence, p
             for r in live:
                 order = orders_by_occurrence.get(r.occurrence.id)
                 label = order.number if order is not None else _("sin pedido")
-                body.append(f"{label} · {r.standing_order.buyer.trade_name}")
+                body.append(f"{label} · {names[r.standing_order.buyer_id]}")
                 for pid in sorted(r.granted):
                     if r.granted[pid] > 0:
                         product = products[pid]
                         body.append(
-                            f"  - {product.name}: {quantity(r.granted[pid])} {product.unit}"
+                            f"  - {product.name}: {_.quantity(r.granted[pid])} {product.unit}"
                         )
             if short:
                 body += ["", _("Faltó stock:")]

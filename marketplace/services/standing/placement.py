@@ -183,7 +183,7 @@ def _load(session, association_id, day, now, token, report) -> Batch:
             sa.select(StandingOrder)
             .join(StandingOccurrence, StandingOccurrence.standing_order_id == StandingOrder.id)
             .where(mine)
-            .options(joinedload(StandingOrder.address), joinedload(StandingOrder.buyer))
+            .options(joinedload(StandingOrder.address))
         )
     }
     batch.standing_lines = defaultdict(list)
