@@ -44,7 +44,7 @@ from ..order_making import NewOrder, insert_orders, line_values, new_order_rows,
 from ..ordering import WHOLE_UNITS
 from ..stock import reserve_many
 from .fair_share import STEPS, Claim, Request, share_stock
-from .messages import notify_batch
+from .messages import Texts, notify_batch
 from .occurrences import chunks, effective_quantities
 from .schedule import lima_date_of
 
@@ -308,6 +308,7 @@ def _share(batch: Batch) -> None:
 
 def _build_orders(batch: Batch) -> None:
     """One order per delivery that got something, built as a checkout builds its orders."""
+    _ = Texts()
     for r in batch.live:
         so = r.standing_order
         lines = [
@@ -332,7 +333,7 @@ def _build_orders(batch: Batch) -> None:
             source=SOURCE_STANDING,
             # One order per delivery, held by the database too: UNIQUE(checkout_token, association).
             checkout_token=f"standing:{r.occurrence.id}",
-            notes=str(_l("Pedido fijo %(number)s", number=so.number)),
+            notes=_("Pedido fijo %(number)s", number=so.number),
             at=batch.now,
         )
 
