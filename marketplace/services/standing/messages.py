@@ -13,7 +13,6 @@ from flask_babel import force_locale, get_domain
 
 from ...formatting import lima_date, money, quantity
 from ...models import Association, Buyer, User
-from ...models.standing_orders import StandingOrder
 from .. import calendar as cal
 from ..links import public_url
 from ..notifications import enqueue_many, outbox_rows, promoters
@@ -160,13 +159,11 @@ def notify_batch(session, association, day, requests, orders_by_occurrence, prod
     then queued in the order of the deliveries and of each buyer's users."""
     if not requests:
         return
-    so_buyers = sa.select(StandingOrder.buyer_id).where(
-        StandingOrder.id.in_(sorted({r.standing_order.id for r in requests}))
-    )
+    buyers = sorted({r.standing_order.buyer_id for r in requests})
     users_by_buyer: dict[int, list] = defaultdict(list)
     for user in session.execute(
         sa.select(User.id, User.buyer_id, User.email, User.phone, User.locale)
-        .where(User.buyer_id.in_(so_buyers), User.active.is_(True))
+        .where(User.buyer_id.in_(buyers), User.active.is_(True))
         .order_by(User.id)
     ):
         users_by_buyer[user.buyer_id].append(user)
@@ -199,7 +196,7 @@ def notify_batch(session, association, day, requests, orders_by_occurrence, prod
     live = [r for r in requests if r.error is None]
     if live:
         outbox += _promoter_summaries(
-            session, association, day, live, orders_by_occurrence, products, so_buyers
+            session, association, day, live, orders_by_occurrence, products, buyers
         )
     enqueue_many(session, outbox)
 
