@@ -768,9 +768,8 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     until paid by card or allowed by staff. Card buyers: billed to the card, authorised
     off-session at confirmation; without a saved card they are asked to pay now.
 
-    A fixed number of statements whatever the number of orders and buyers: the buyers'
-    terms (locked) and saved cards, what they owe, the billing rows and the messages are
-    each read or written in one go.
+    A fixed number of statements whatever the number of orders and buyers: terms (locked),
+    saved cards, what is owed, billing rows and messages each in one go.
     """
     ids = sorted(set(order_ids))
     if not ids:
@@ -807,18 +806,11 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
         billings.append(row)
     session.flush()
     insert_rows(session, OrderBilling, billings)
-    held = (
-        [
-            (order, *reasons[order.id])
-            for order in session.scalars(
-                sa.select(Order)
-                .where(Order.id.in_(sorted(reasons)))
-                .options(joinedload(Order.buyer), joinedload(Order.association))
-                .order_by(Order.buyer_id, Order.id)
-            )
-        ]
-        if reasons
-        else []
-    )
+    held: list[tuple[Order, str, bool]] = []
+    if reasons:  # only these are loaded whole, with what their messages name
+        parties = (joinedload(Order.buyer), joinedload(Order.association))
+        query = sa.select(Order).where(Order.id.in_(sorted(reasons))).options(*parties)
+        for order in session.scalars(query.order_by(Order.buyer_id, Order.id)):
+            held.append((order, *reasons[order.id]))
     notify_many_need_payment(session, held)
     return [order for order, _reason, _tell in held]
