@@ -1,13 +1,13 @@
 """The floor placement is measured against: the rows a placement of the bench's standing
 orders writes, written with plain SQL through the same connection and nothing else.
 
-Reads the due standing orders in one SELECT, then writes, with one executemany (or one
-UPDATE) per table: the occurrence rows, the orders (their ids read back by checkout token),
-their lines, the stock ledger and the products' stock, the PLACED events, the occurrences'
-outcomes and lines, the billing rows of buyers on credit terms, one message per buyer user
-and one summary per promoter. No schedule, no checks, no fair share, no translation: the
-same tables and the same number of rows (`bench.standing_orders` checks the counts), as
-fast as the driver writes them.
+Reads the due standing orders, the buyers' users and their credit terms, then writes, with
+one executemany (or one UPDATE) per table: the occurrence rows, the orders (their ids read
+back by checkout token), their lines, the stock ledger and the products' stock, the PLACED
+events, the occurrences' outcomes and lines, the billing rows of buyers on credit terms, one
+message per buyer user and one summary per promoter. No schedule, no checks, no fair share,
+no translation: the same tables and the same number of rows (`bench.standing_orders` checks
+the counts), as fast as the driver writes them.
 """
 
 from __future__ import annotations
@@ -37,17 +37,17 @@ _DUE = sa.text(
     """
     SELECT s.id, s.buyer_id, s.association_id, s.address_id, a.label, a.address, a.city,
            l.product_id, l.quantity, p.name, p.variety, p.unit, p.weight_per_unit_kg,
-           p.price_cents, p.stock_on_hand, u.id AS user_id, u.email, t.net_days
+           p.price_cents, p.stock_on_hand
     FROM standing_orders s
     JOIN buyer_addresses a ON a.id = s.address_id
     JOIN standing_order_lines l ON l.standing_order_id = s.id
     JOIN products p ON p.id = l.product_id
-    JOIN users u ON u.buyer_id = s.buyer_id
-    LEFT JOIN credit_terms t ON t.buyer_id = s.buyer_id AND t.active
     WHERE s.status = 'active' AND s.weekdays LIKE :weekday
     ORDER BY s.id
     """
 )
+_USERS = sa.text("SELECT buyer_id, id, email FROM users WHERE buyer_id IS NOT NULL")
+_TERMS = sa.text("SELECT buyer_id, net_days FROM credit_terms WHERE active")
 
 
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
@@ -67,6 +67,8 @@ def write_rows(session: Session, day: date, now: datetime) -> int:
     due = session.execute(_DUE, {"weekday": f"%{day.isoweekday()}%"}).all()
     if not due:
         return 0
+    user_of = {u.buyer_id: u for u in session.execute(_USERS)}
+    net_days = dict(session.execute(_TERMS).all())
     stamp = now.replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else now
     _insert(
         session,
@@ -212,14 +214,14 @@ def write_rows(session: Session, day: date, now: datetime) -> int:
             {
                 "order_id": order_ids[r.id],
                 "method": "account",
-                "net_days": r.net_days,
+                "net_days": net_days[r.buyer_id],
                 "created_at": stamp,
             }
             for r in due
-            if r.net_days is not None
+            if r.buyer_id in net_days
         ],
     )
-    messages = [_message(r, order_ids[r.id], day, stamp) for r in due]
+    messages = [_message(r, user_of[r.buyer_id], order_ids[r.id], day, stamp) for r in due]
     promoters = session.execute(
         sa.text("SELECT id, email, association_id FROM users WHERE association_id IS NOT NULL")
     ).all()
@@ -248,7 +250,7 @@ def write_rows(session: Session, day: date, now: datetime) -> int:
     return len(orders)
 
 
-def _message(r, order_id: int, day: date, stamp) -> dict:
+def _message(r, user, order_id: int, day: date, stamp) -> dict:
     asked = Decimal(r.quantity) / QUANTITY_SCALE
     got = Decimal(r.quantity * 8 // 10) / QUANTITY_SCALE
     subject = f"Pedido Q-{order_id:05d}: tu pedido fijo salió con faltantes para el {day}"
@@ -265,8 +267,8 @@ def _message(r, order_id: int, day: date, stamp) -> dict:
         ]
     )
     return {
-        "recipient_id": r.user_id,
-        "email": r.email,
+        "recipient_id": user.id,
+        "email": user.email,
         "channel": "email",
         "kind": "standing_placed",
         "subject": subject,
