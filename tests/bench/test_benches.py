@@ -1,7 +1,9 @@
 """The benches' own checks at small sizes: CI fails when a count grows with the data.
 
 Each test calls the bench module that measures by hand (`python -m bench.<name>`,
-docs/benchmarks.md) at two sizes, the second three or ten times the first.
+docs/benchmarks.md) at two sizes, the second three or ten times the first (or with a
+hundredth of the buyers); the placement's raw SQL baseline must write the rows placement
+writes, or its ratio means nothing.
 """
 
 from datetime import datetime
