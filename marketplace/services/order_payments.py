@@ -734,17 +734,15 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     until paid by card or allowed by staff. Card buyers: billed to the card, authorised
     off-session at confirmation; without a saved card they are asked to pay now.
 
-    A fixed number of statements whatever the number of orders and buyers: the buyers'
-    terms (locked) and saved cards, what they owe, the billing rows and the messages are
-    each read or written in one go.
+    A fixed number of statements whatever the number of orders and buyers: terms (locked),
+    saved cards, what is owed, billing rows and messages each in one go.
     """
     ids = sorted(set(order_ids))
     if not ids:
         return []
-    orders = session.scalars(
-        sa.select(Order)
+    orders = session.execute(
+        sa.select(Order.id, Order.buyer_id, Order.total_cents)
         .where(Order.id.in_(ids))
-        .options(joinedload(Order.buyer), joinedload(Order.association))
         .order_by(Order.buyer_id, Order.id)
     ).all()
     options = options_by_buyer(session, {o.buyer_id for o in orders}, lock_terms=True)
@@ -754,7 +752,7 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
     )
     now = utcnow()
     billings: list[dict] = []
-    held: list[tuple[Order, str, bool]] = []
+    reasons: dict[int, tuple[str, bool]] = {}
     for order in orders:
         choice = options[order.buyer_id]
         row = {"order_id": order.id, "created_at": now, "net_days": 0, "hold_reason": None}
@@ -763,16 +761,22 @@ def bill_standing_orders(session: Session, order_ids: Iterable[int], today=None)
             row.update(method=METHOD_ACCOUNT, net_days=choice.terms.net_days)
             if refused is not None:
                 row["hold_reason"] = str(refused)[:300]
-                held.append((order, str(refused), True))
+                reasons[order.id] = (str(refused), True)
         elif choice.card:
             row.update(method=METHOD_CARD)
             if choice.saved is None:
                 reason = _("Tus pedidos fijos se pagan con tarjeta y aún no tienes una guardada.")
-                held.append((order, reason, False))
+                reasons[order.id] = (reason, False)
         else:
             continue  # to be paid: staff follow it up
         billings.append(row)
     session.flush()
     insert_rows(session, OrderBilling, billings)
+    held: list[tuple[Order, str, bool]] = []
+    if reasons:  # only these are loaded whole, with what their messages name
+        parties = (joinedload(Order.buyer), joinedload(Order.association))
+        query = sa.select(Order).where(Order.id.in_(sorted(reasons))).options(*parties)
+        for order in session.scalars(query.order_by(Order.buyer_id, Order.id)):
+            held.append((order, *reasons[order.id]))
     notify_many_need_payment(session, held)
     return [order for order, _reason, _tell in held]

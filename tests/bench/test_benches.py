@@ -1,7 +1,9 @@
 """The benches' own checks at small sizes: CI fails when a count grows with the data.
 
 Each test calls the bench module that measures by hand (`python -m bench.<name>`,
-docs/benchmarks.md) at two sizes, the second three or ten times the first.
+docs/benchmarks.md) at two sizes, the second three or ten times the first (or with a
+hundredth of the buyers); the placement's raw SQL baseline must write the rows placement
+writes, or its ratio means nothing.
 """
 
 from datetime import datetime
@@ -44,3 +46,25 @@ def test_placing_1000_deliveries_sends_the_statements_of_100(app, associations, 
     assert (small.placed + small.short, large.placed + large.short) == (100, 1000)
     assert small.batches == large.batches == batches
     assert large.statements == small.statements
+
+
+def test_placing_for_10_buyers_or_1000_sends_the_same_statements(app):
+    with time_machine.travel(standing_orders.NOW, tick=False):
+        many = standing_orders.place(1000, 1, "2", buyers=1000)
+        empty_all_tables()
+        few = standing_orders.place(1000, 1, "2", buyers=10)
+    assert many.short + many.placed == few.short + few.placed == 1000
+    assert few.statements == many.statements
+
+
+@pytest.mark.parametrize(
+    ("associations", "weekdays"), [(1, "2"), (2, "24")], ids=["1 batch", "4 batches"]
+)
+def test_the_raw_sql_baseline_writes_the_rows_placement_writes(app, associations, weekdays):
+    with time_machine.travel(standing_orders.NOW, tick=False):
+        placed = standing_orders.place(standing_orders.SMALL, associations, weekdays)
+        empty_all_tables()
+        floor = standing_orders.baseline(standing_orders.SMALL, associations, weekdays)
+    assert placed.rows == floor.rows
+    assert floor.rows["orders"] == floor.rows["order_events"] == standing_orders.SMALL
+    assert floor.rows["order_billing"] == standing_orders.SMALL // 2

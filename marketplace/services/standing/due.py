@@ -15,7 +15,15 @@ from ...types import utcnow
 from .. import calendar as cal
 from .. import delivery
 from .occurrences import ensure_occurrences
-from .schedule import Planned, is_paused, lima_date_of, plan, terms_for
+from .schedule import (
+    Planned,
+    RememberingCalendar,
+    Terms,
+    is_paused,
+    lima_date_of,
+    plan,
+    terms_for,
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,13 @@ def planned_ahead(session: Session, now: datetime, extra_days: int = 0):
     standing_orders = _live_standing_orders(session)
     association_ids = {so.association_id for so in standing_orders}
     rules = delivery.rules_for(session, association_ids)
-    calendar = cal.load(session, association_ids)
+    calendar = RememberingCalendar(cal.load(session, association_ids))
+    terms_of_place: dict[tuple[int, str], Terms] = {}  # by association and city
     for so in standing_orders:
-        terms = terms_for(rules, calendar, so)
+        place = (so.association_id, so.address.city)
+        if place not in terms_of_place:
+            terms_of_place[place] = terms_for(rules, calendar, so)
+        terms = terms_of_place[place]
         # Past this day the lead time's working days are still ahead: nothing is due.
         last = calendar.ready_by(so.association_id, today, terms.lead_days + 1)
         for planned in plan(so, terms, today, last + timedelta(days=extra_days)):

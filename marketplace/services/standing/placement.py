@@ -23,9 +23,9 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
-from ...database import begin_write
+from ...database import begin_write, insert_rows
 from ...labels import WHOLE_UNITS
-from ...models import Association, Order, Product
+from ...models import Association, Product
 from ...models.agreements import Agreement, AgreementPrice
 from ...models.catalog import REASON_RESERVATION
 from ...models.orders import SOURCE_STANDING
@@ -41,10 +41,10 @@ from ...models.standing_orders import (
 )
 from ...types import utcnow
 from .. import agreements, delivery, order_payments
-from ..order_making import insert_orders, new_order, order_line, record_placed
+from ..order_making import NewOrder, insert_orders, line_values, new_order_rows, record_placed
 from ..stock import reserve_many
 from .fair_share import STEPS, Claim, Request, share_stock
-from .messages import notify_batch
+from .messages import Texts, notify_batch
 from .occurrences import chunks, effective_quantities
 from .schedule import lima_date_of
 
@@ -108,7 +108,7 @@ class Batch:
     rules: dict = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)  # occurrence rows
-    orders: dict[int, Order] = field(default_factory=dict)  # by occurrence id
+    orders: dict[int, NewOrder] = field(default_factory=dict)  # by occurrence id
 
     @property
     def live(self) -> list[Request]:
@@ -183,7 +183,7 @@ def _load(session, association_id, day, now, token, report) -> Batch:
             sa.select(StandingOrder)
             .join(StandingOccurrence, StandingOccurrence.standing_order_id == StandingOrder.id)
             .where(mine)
-            .options(joinedload(StandingOrder.address), joinedload(StandingOrder.buyer))
+            .options(joinedload(StandingOrder.address))
         )
     }
     batch.standing_lines = defaultdict(list)
@@ -308,10 +308,11 @@ def _share(batch: Batch) -> None:
 
 def _build_orders(batch: Batch) -> None:
     """One order per delivery that got something, built as a checkout builds its orders."""
+    _ = Texts()
     for r in batch.live:
         so = r.standing_order
         lines = [
-            order_line(
+            line_values(
                 batch.products[product_id],
                 batch.price(so.buyer_id, batch.products[product_id]),
                 qty,
@@ -322,7 +323,7 @@ def _build_orders(batch: Batch) -> None:
         ]
         if not lines:
             continue
-        batch.orders[r.occurrence.id] = new_order(
+        batch.orders[r.occurrence.id] = new_order_rows(
             so.buyer_id,
             batch.association.id,
             None,
@@ -332,7 +333,7 @@ def _build_orders(batch: Batch) -> None:
             source=SOURCE_STANDING,
             # One order per delivery, held by the database too: UNIQUE(checkout_token, association).
             checkout_token=f"standing:{r.occurrence.id}",
-            notes=str(_l("Pedido fijo %(number)s", number=so.number)),
+            notes=_("Pedido fijo %(number)s", number=so.number),
             at=batch.now,
         )
 
@@ -342,7 +343,7 @@ def _reserve(session: Session, batch: Batch) -> None:
     by_product: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
     for order in batch.orders.values():
         for line in order.lines:
-            by_product[line.product_id].append((line.quantity, order.id))
+            by_product[line["product_id"]].append((line["quantity"], order.id))
     for product_id in sorted(by_product):
         reserve_many(
             session,
@@ -370,18 +371,27 @@ def _record_outcomes(session: Session, batch: Batch) -> None:
                 )
         if order is not None:
             price_updates += _price_news(batch, r)
-    if batch.updates:
-        session.execute(sa.update(StandingOccurrence), batch.updates)
-    if line_updates:
-        session.execute(sa.update(StandingOccurrenceLine), line_updates)
-    if new_lines:
-        for chunk in chunks(new_lines):
-            session.execute(sa.insert(StandingOccurrenceLine), chunk)
-    if price_updates:
-        session.execute(sa.update(StandingOrderLine), price_updates)
+    _update_by_id(session, StandingOccurrence, batch.updates)
+    _update_by_id(session, StandingOccurrenceLine, line_updates)
+    insert_rows(session, StandingOccurrenceLine, new_lines)
+    _update_by_id(session, StandingOrderLine, price_updates)
 
 
-def _count(batch: Batch, r: Request, order: Order | None) -> None:
+def _update_by_id(session: Session, model, rows: list[dict]) -> None:
+    """Change rows by id, one executemany per set of columns changed (a fixed few)."""
+    table = model.__table__
+    by_columns: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_columns[tuple(sorted(row))].append(row)
+    for group in by_columns.values():
+        session.execute(
+            # The other keys of each row are the columns SET (Core names them itself).
+            sa.update(table).where(table.c.id == sa.bindparam("row_id")),
+            [{"row_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in group],
+        )
+
+
+def _count(batch: Batch, r: Request, order: NewOrder | None) -> None:
     """The delivery's outcome on its row and in the report."""
     short = any(r.granted[pid] < q for pid, q in r.quantities.items())
     outcome = OUTCOME_UNFILLED if order is None else OUTCOME_SHORT if short else OUTCOME_PLACED

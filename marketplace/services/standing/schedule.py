@@ -95,12 +95,43 @@ def schedule_dates(schedule, first: date, last: date) -> list[date]:
     every = max(1, schedule.every_weeks or 1)
     anchor = schedule.start_date - timedelta(days=schedule.start_date.weekday())
     days = []
-    day = first
-    while day <= last:
-        if day.isoweekday() in weekdays and ((day - anchor).days // 7) % every == 0:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    for weekday in weekdays:
+        day = first + timedelta(days=(weekday - first.isoweekday()) % 7)
+        while day <= last:
+            if ((day - anchor).days // 7) % every == 0:
+                days.append(day)
+            day += timedelta(days=7)
+    return sorted(days)
+
+
+class RememberingCalendar:
+    """A calendar that works out each answer once: planning thousands of standing orders
+    asks it the same few questions (is this day open, when does it close)."""
+
+    def __init__(self, calendar: cal.WorkCalendar):
+        self._calendar = calendar
+        self._answers: dict[tuple, object] = {}
+
+    def _ask(self, question: str, *args):
+        key = (question, *args)
+        if key not in self._answers:
+            self._answers[key] = getattr(self._calendar, question)(*args)
+        return self._answers[key]
+
+    def is_working_day(self, association_id: int, day: date) -> bool:
+        return self._ask("is_working_day", association_id, day)
+
+    def cutoff(self, association_id: int, day: date, lead_days: int) -> datetime:
+        return self._ask("cutoff", association_id, day, lead_days)
+
+    def ready_by(self, association_id: int, today: date, lead_days: int) -> date:
+        return self._ask("ready_by", association_id, today, lead_days)
+
+    def closed_reason(self, association_id: int, day: date) -> str | None:
+        return self._ask("closed_reason", association_id, day)
+
+    def known_since(self, association_id: int, day: date) -> datetime | None:
+        return self._ask("known_since", association_id, day)
 
 
 def cutoff_at(
@@ -169,12 +200,12 @@ class Planned:
 class Terms:
     """What the calendar needs of a standing order's association and city."""
 
-    calendar: cal.WorkCalendar
+    calendar: cal.WorkCalendar | RememberingCalendar
     lead_days: int
     weekdays: frozenset[int]
 
 
-def terms_for(rules: dict, calendar: cal.WorkCalendar, standing_order) -> Terms:
+def terms_for(rules: dict, calendar, standing_order) -> Terms:
     rule = rules.get((standing_order.association_id, standing_order.address.city))
     return Terms(
         calendar,
