@@ -110,7 +110,7 @@ def test_promoter_phone_offline_update_is_applied_once(
 
     row = page.locator(f"#stock-{product_id}")
     row.locator("input[name=quantity]").fill("40")
-    row.get_by_role("button", name="Contado").click()
+    row.get_by_role("button", name="Guardar conteo").click()
     row = page.locator(f"#stock-{product_id}")
     expect(row).to_contain_text("Guardamos el conteo.")
     expect(row).to_contain_text("En stock: 40 kg")
@@ -124,7 +124,7 @@ def test_promoter_phone_offline_update_is_applied_once(
     go_offline(context, cdp)
     row = page.locator(f"#stock-{product_id}")
     row.locator("input[name=quantity]").fill("5")
-    row.get_by_role("button", name="Sumar").click()
+    row.get_by_role("button", name="Sumar producción").click()
     queue = page.locator("#offline-queue")
     expect(queue).to_be_visible()
     expect(queue).to_contain_text("Sin conexión")
