@@ -7,7 +7,7 @@ from ..services import invoicing
 
 
 def pdf_response(invoice: Invoice, printable_url: str):
-    """The invoice's PDF, shown in the browser and saved under its number.
+    """The invoice's PDF, downloaded as a file named after the invoice (F001-00000123.pdf).
 
     Where the PDF library is not installed, the printable page stands in for it.
     """
@@ -17,5 +17,5 @@ def pdf_response(invoice: Invoice, printable_url: str):
         return redirect(printable_url, code=303)
     response = make_response(content)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{invoice.full_number}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice.full_number}.pdf"'
     return response

@@ -191,5 +191,26 @@ def test_the_invoice_as_a_pdf(app, w):
     pdf = buyer.get(f"/buyer/invoices/{invoice.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert 'filename="F001-00000001.pdf"' in pdf.headers["Content-Disposition"]
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="F001-00000001.pdf"'
     assert staff.get(f"/staff/invoices/{invoice.id}.pdf").data.startswith(b"%PDF")
+
+
+def test_orders_and_invoices_link_to_each_other(app, w):
+    staff, buyer, promoter = (as_user(app, u) for u in (w.staff, w.buyer_user, w.promoter))
+    grant(staff, w)
+    add(buyer, w.cheese, "1")
+    buyer.post("/buyer/checkout", data=checkout_form(buyer))
+    order = db.session.scalar(sa.select(Order))
+    assert "/buyer/invoices/" not in buyer.get(f"/buyer/orders/{order.id}").get_data(as_text=True)
+    deliver(promoter, order.id)
+    invoice = db.session.scalar(sa.select(Invoice))
+    links = {
+        (buyer, f"/buyer/orders/{order.id}"): f'href="/buyer/invoices/{invoice.id}"',
+        (buyer, f"/buyer/invoices/{invoice.id}"): f'href="/buyer/orders/{order.id}"',
+        (staff, f"/staff/orders/{order.id}/payment"): f'href="/staff/invoices/{invoice.id}"',
+        (staff, f"/staff/invoices/{invoice.id}"): f'href="/staff/orders/{order.id}/payment"',
+    }
+    for (client, page), link in links.items():
+        assert link in client.get(page).get_data(as_text=True), page
+    page = buyer.get(f"/buyer/invoices/{invoice.id}").get_data(as_text=True)
+    assert 'download="F001-00000001.pdf"' in page
