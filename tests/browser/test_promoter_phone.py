@@ -115,10 +115,18 @@ def test_promoter_phone_offline_update_is_applied_once(
     expect(row).to_contain_text("Guardamos el conteo.")
     expect(row).to_contain_text("En stock: 40 kg")
 
+    waiting, due = page.locator("#count-waiting"), page.locator("#count-due")
+    upcoming = page.locator("#count-upcoming")
+    waiting_before = int(waiting.inner_text())
     card = page.locator(f"#order-{order_id}")
     card.get_by_role("button", name="Confirmar").click()
     expect(page.locator(f"#order-{order_id}")).to_contain_text("Confirmaste el pedido")
     assert order_status(live_app, order_id) == "confirmed"
+    # The counts follow at once (out of band), and agree with a fresh count of the page.
+    expect(waiting).to_have_text(str(waiting_before - 1))
+    fresh = page.request.get("/producer/home").text()
+    for name, locator in (("waiting", waiting), ("due", due), ("upcoming", upcoming)):
+        expect(locator).to_have_text(re.search(rf'id="count-{name}">(\d+)<', fresh).group(1))
     _, additions_before = stock_and_additions(live_app, product_id)
 
     go_offline(context, cdp)
