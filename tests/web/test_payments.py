@@ -214,3 +214,4 @@ def test_orders_and_invoices_link_to_each_other(app, w):
         assert link in client.get(page).get_data(as_text=True), page
     page = buyer.get(f"/buyer/invoices/{invoice.id}").get_data(as_text=True)
     assert 'download="F001-00000001.pdf"' in page
+    assert "IGV (18 %)" in text(page)
