@@ -77,7 +77,7 @@ def test_on_account_from_credit_to_zero_due(app, w):
     assert "Factura F001-00000001" in statement and "S/ 336.30" in statement
     printable = text(buyer.get(f"/buyer/invoices/{invoice.id}").data)
     assert w.buyer.ruc in printable and w.cheese_assoc.ruc in printable
-    assert "IGV S/ 51.30" in printable and "Total S/ 336.30" in printable
+    assert "IGV (18 %) S/ 51.30" in printable and "Total S/ 336.30" in printable
     assert "vence el" in printable
 
     response = staff.post(
