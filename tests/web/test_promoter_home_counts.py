@@ -2,27 +2,18 @@
 out of band with htmx, and a plain reload shows the same numbers."""
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 
 from marketplace.extensions import db
 from marketplace.services import ordering
 from tests.conftest import text
 from tests.factories import make_standing_order, ordering_world, place_order
+from tests.web.test_promoter_home import HX, frozen  # noqa: F401 (the Monday clock)
 
-MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
-FRIDAY = date(2026, 3, 6)
+FRIDAY = date(2026, 3, 6)  # of the frozen Monday's week
 NEXT_TUESDAY = date(2026, 3, 10)
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(MONDAY, tick=False):
-        yield
 
 
 @pytest.fixture
