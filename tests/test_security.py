@@ -143,7 +143,11 @@ class TestSessions:
 
     @pytest.mark.parametrize(
         ("factory", "home"),
-        [(BuyerUserFactory, "/buyer/"), (PromoterFactory, "/producer/"), (StaffFactory, "/staff/")],
+        [
+            (BuyerUserFactory, "/buyer/"),
+            (PromoterFactory, "/producer/home"),
+            (StaffFactory, "/staff/"),
+        ],
     )
     def test_logged_in_user_visiting_login_goes_home(self, client, factory, home):
         person = factory()

@@ -36,7 +36,7 @@ from ..models import (
 from ..models.payments import METHOD_ACCOUNT, PAYMENT_METHODS
 from ..ops.checks import check
 from ..types import utcnow
-from . import DomainError
+from . import DomainError, pricing
 from .notifications import buyer_users, enqueue
 from .payouts import record_delivery
 
@@ -359,6 +359,11 @@ def invoice_with_lines(session: Session, invoice_id: int) -> Invoice | None:
     )
 
 
+def invoice_of_order(session: Session, order_id: int) -> Invoice | None:
+    """The order's invoice, once issued (one per order at most)."""
+    return session.scalar(sa.select(Invoice).where(Invoice.order_id == order_id))
+
+
 def numbering_problems(session: Session) -> Iterable[str]:
     """Gaps and duplicates in every issuer's series, and counters out of step (audit)."""
     counters = {
@@ -449,47 +454,61 @@ def invoices_match_payments_and_orders(session: Session) -> Iterable[str]:
     yield from payment_problems(session)
 
 
+PDF_COLUMNS = (80, 35, 35, 40)  # mm: description, quantity, unit price, amount (A4 less margins)
+PDF_ROW = 7  # mm
+
+
+def _latin(value) -> str:
+    """Core PDF fonts speak Latin-1: narrow no-break spaces become spaces, the rest `?`."""
+    return (
+        str(value)
+        .replace("\xa0", " ")
+        .replace("\u202f", " ")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
+
+
+def igv_label() -> str:
+    """ "IGV (18 %)": the rate printed beside the tax (16 % IGV + 2 % IPM, docs/invoicing.md)."""
+    return _("IGV (%(rate)s %%)", rate=pricing.igv_rate_percent().normalize())
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as a one-page A4 PDF (fpdf2, core fonts: Latin-1 text)."""
+    """The invoice as a one-page A4 PDF (fpdf2, core fonts: Latin-1 text).
 
-    def latin(value) -> str:
-        return str(value).replace("\xa0", " ").encode("latin-1", "replace").decode("latin-1")
-
+    Each column's heading is aligned like its figures (the description to the left, the
+    numbers to the right), so headings and figures share an edge; the totals' amounts sit
+    in the amount column.
+    """
+    title = _latin(_("Factura %(number)s", number=invoice.full_number))
     pdf = FPDF(format="A4")
-    pdf.set_title(latin(_("Factura %(number)s", number=invoice.full_number)))
+    pdf.set_margins(10, 10, 10)
+    pdf.set_title(title)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 16)
-    pdf.cell(
-        0,
-        10,
-        latin(_("Factura %(number)s", number=invoice.full_number)),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 10)
-    dates = _(
-        "Emitida el %(date)s · vence el %(due)s",
-        date=lima_date(invoice.issue_date),
-        due=lima_date(invoice.due_date),
-    )
-    pdf.cell(0, 6, latin(dates), new_x="LMARGIN", new_y="NEXT")
+    for text in (
+        _(
+            "Emitida el %(date)s · vence el %(due)s",
+            date=lima_date(invoice.issue_date),
+            due=lima_date(invoice.due_date),
+        ),
+        _("Pedido %(number)s", number=invoice.order.number),
+    ):
+        pdf.cell(0, 6, _latin(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    for title, name, ruc in (
+    for heading, name, ruc in (
         (_("Emisor"), invoice.seller_name, invoice.seller_ruc),
         (_("Cliente"), invoice.buyer_name, invoice.buyer_ruc),
     ):
         pdf.set_font("helvetica", "B", 10)
-        pdf.cell(0, 6, latin(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _latin(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", "", 10)
-        pdf.cell(0, 6, latin(f"{name} · RUC {ruc or '-'}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _latin(f"{name} · RUC {ruc or '-'}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (90, 30, 35, 35)
-    pdf.set_font("helvetica", "B", 10)
-    headings = (_("Descripción"), _("Cantidad"), _("Precio unitario"), _("Importe"))
-    for width, heading in zip(widths, headings, strict=True):
-        pdf.cell(width, 7, latin(heading), border="B")
-    pdf.ln()
-    pdf.set_font("helvetica", "", 10)
+    _pdf_row(pdf, (_("Descripción"), _("Cantidad"), _("Precio unitario"), _("Importe")), "B")
     for line in invoice.lines:
         cells = (
             line.description,
@@ -497,16 +516,24 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             money(line.unit_price_cents),
             money(line.line_total_cents),
         )
-        for index, (width, value) in enumerate(zip(widths, cells, strict=True)):
-            pdf.cell(width, 7, latin(value), align="L" if index == 0 else "R")
-        pdf.ln()
+        _pdf_row(pdf, cells)
     pdf.ln(2)
-    for label, cents, bold in (
-        (_("Op. gravada"), invoice.subtotal_cents, False),
-        (_("IGV"), invoice.igv_cents, False),
-        (_("Total"), invoice.total_cents, True),
+    for label, cents, style in (
+        (_("Op. gravada"), invoice.subtotal_cents, ""),
+        (igv_label(), invoice.igv_cents, ""),
+        (_("Total"), invoice.total_cents, "B"),
     ):
-        pdf.set_font("helvetica", "B" if bold else "", 10)
-        pdf.cell(sum(widths[:3]), 7, latin(label), align="R")
-        pdf.cell(widths[3], 7, latin(money(cents)), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", style, 10)
+        pdf.cell(sum(PDF_COLUMNS[:3]), PDF_ROW, _latin(label), align="R")
+        pdf.cell(PDF_COLUMNS[3], PDF_ROW, _latin(money(cents)), align="R")
+        pdf.ln()
     return bytes(pdf.output())
+
+
+def _pdf_row(pdf, cells, style: str = "") -> None:
+    """One table row: the first cell to the left, the figures to the right of their column."""
+    pdf.set_font("helvetica", style, 10)
+    for index, (width, value) in enumerate(zip(PDF_COLUMNS, cells, strict=True)):
+        border = "B" if style else 0
+        pdf.cell(width, PDF_ROW, _latin(value), border=border, align="L" if index == 0 else "R")
+    pdf.ln()

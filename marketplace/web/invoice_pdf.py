@@ -7,8 +7,8 @@ from ..services import invoicing
 
 
 def pdf_response(invoice: Invoice):
-    """The invoice's PDF, shown in the browser and saved under its number."""
+    """The invoice's PDF, downloaded as a file named after the invoice (F001-00000123.pdf)."""
     response = make_response(invoicing.invoice_pdf(invoice))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{invoice.full_number}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice.full_number}.pdf"'
     return response

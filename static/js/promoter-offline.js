@@ -106,6 +106,11 @@
     if (fresh && fresh.id === old.id) {
       old.replaceWith(fresh);
       if (window.htmx) { window.htmx.process(fresh); }
+      /* The counts and sections the answer sends out of band, as htmx would swap them. */
+      tpl.content.querySelectorAll("[hx-swap-oob][id]").forEach(function (part) {
+        var current = document.getElementById(part.id);
+        if (current) { part.removeAttribute("hx-swap-oob"); current.replaceWith(part); }
+      });
       saveCopy();
     }
   }

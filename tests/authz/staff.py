@@ -47,6 +47,7 @@ def buyer(world) -> dict:
 
 ROUTES = [
     Route("staff.index", STAFF_ONLY),
+    Route("staff.dev_outbox", STAFF_ONLY),
     Route("staff.associations", STAFF_ONLY),
     Route("staff.new_association", STAFF_ONLY),
     Route("staff.new_association", STAFF_ONLY, method="POST", data=new_association),

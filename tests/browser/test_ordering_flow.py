@@ -84,7 +84,7 @@ def test_order_from_both_associations_and_short_delivery(
 
     page.get_by_label(re.compile("^Queso andino")).fill("5")
     assert_accessible(page, "promoter order page")
-    page.get_by_role("button", name="Guardar entrega").click()
+    page.get_by_role("button", name="Registrar entrega").click()
     expect(
         page.get_by_text(
             "Entrega incompleta: el monto a pagar bajó de S/ 169.92 a S/ 141.60."

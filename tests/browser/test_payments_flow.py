@@ -53,7 +53,7 @@ def test_order_on_account_is_invoiced_and_paid(page: Page, live_app, demo_data, 
     card.get_by_role("button", name="Despachar").click()
     expect(card.get_by_text(f"El pedido {number} está en camino.")).to_be_visible()
     card.get_by_role("link", name="Registrar entrega").click()
-    page.get_by_role("button", name="Guardar entrega").click()
+    page.get_by_role("button", name="Registrar entrega").click()
     page.get_by_role("link", name="Lo que nos deben").click()
     expect(page.get_by_role("cell", name=number).first).to_be_visible()
     assert_accessible(page, "promoter ledger")

@@ -110,21 +110,29 @@ def test_promoter_phone_offline_update_is_applied_once(
 
     row = page.locator(f"#stock-{product_id}")
     row.locator("input[name=quantity]").fill("40")
-    row.get_by_role("button", name="Contado").click()
+    row.get_by_role("button", name="Guardar conteo").click()
     row = page.locator(f"#stock-{product_id}")
     expect(row).to_contain_text("Guardamos el conteo.")
     expect(row).to_contain_text("En stock: 40 kg")
 
+    waiting, due = page.locator("#count-waiting"), page.locator("#count-due")
+    upcoming = page.locator("#count-upcoming")
+    waiting_before = int(waiting.inner_text())
     card = page.locator(f"#order-{order_id}")
     card.get_by_role("button", name="Confirmar").click()
     expect(page.locator(f"#order-{order_id}")).to_contain_text("Confirmaste el pedido")
     assert order_status(live_app, order_id) == "confirmed"
+    # The counts follow at once (out of band), and agree with a fresh count of the page.
+    expect(waiting).to_have_text(str(waiting_before - 1))
+    fresh = page.request.get("/producer/home").text()
+    for name, locator in (("waiting", waiting), ("due", due), ("upcoming", upcoming)):
+        expect(locator).to_have_text(re.search(rf'id="count-{name}">(\d+)<', fresh).group(1))
     _, additions_before = stock_and_additions(live_app, product_id)
 
     go_offline(context, cdp)
     row = page.locator(f"#stock-{product_id}")
     row.locator("input[name=quantity]").fill("5")
-    row.get_by_role("button", name="Sumar").click()
+    row.get_by_role("button", name="Sumar producción").click()
     queue = page.locator("#offline-queue")
     expect(queue).to_be_visible()
     expect(queue).to_contain_text("Sin conexión")

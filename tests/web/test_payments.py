@@ -77,7 +77,7 @@ def test_on_account_from_credit_to_zero_due(app, w):
     assert "Factura F001-00000001" in statement and "S/ 336.30" in statement
     printable = text(buyer.get(f"/buyer/invoices/{invoice.id}").data)
     assert w.buyer.ruc in printable and w.cheese_assoc.ruc in printable
-    assert "IGV S/ 51.30" in printable and "Total S/ 336.30" in printable
+    assert "IGV (18 %) S/ 51.30" in printable and "Total S/ 336.30" in printable
     assert "vence el" in printable
 
     response = staff.post(
@@ -191,5 +191,27 @@ def test_the_invoice_as_a_pdf(app, w):
     pdf = buyer.get(f"/buyer/invoices/{invoice.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert 'filename="F001-00000001.pdf"' in pdf.headers["Content-Disposition"]
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="F001-00000001.pdf"'
     assert staff.get(f"/staff/invoices/{invoice.id}.pdf").data.startswith(b"%PDF")
+
+
+def test_orders_and_invoices_link_to_each_other(app, w):
+    staff, buyer, promoter = (as_user(app, u) for u in (w.staff, w.buyer_user, w.promoter))
+    grant(staff, w)
+    add(buyer, w.cheese, "1")
+    buyer.post("/buyer/checkout", data=checkout_form(buyer))
+    order = db.session.scalar(sa.select(Order))
+    assert "/buyer/invoices/" not in buyer.get(f"/buyer/orders/{order.id}").get_data(as_text=True)
+    deliver(promoter, order.id)
+    invoice = db.session.scalar(sa.select(Invoice))
+    links = {
+        (buyer, f"/buyer/orders/{order.id}"): f'href="/buyer/invoices/{invoice.id}"',
+        (buyer, f"/buyer/invoices/{invoice.id}"): f'href="/buyer/orders/{order.id}"',
+        (staff, f"/staff/orders/{order.id}/payment"): f'href="/staff/invoices/{invoice.id}"',
+        (staff, f"/staff/invoices/{invoice.id}"): f'href="/staff/orders/{order.id}/payment"',
+    }
+    for (client, page), link in links.items():
+        assert link in client.get(page).get_data(as_text=True), page
+    page = buyer.get(f"/buyer/invoices/{invoice.id}").get_data(as_text=True)
+    assert 'download="F001-00000001.pdf"' in page
+    assert "IGV (18 %)" in text(page)

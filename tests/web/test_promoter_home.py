@@ -72,7 +72,7 @@ def test_due_today_and_tomorrow_only(client, w, app):
         ordering.confirm_order(db.session, w.promoter, later)
         db.session.commit()
     page = text(client.get("/producer/home").data)
-    due = page.split("Entregas de hoy y mañana")[1].split("Stock")[0]
+    due = page.split("Entregas de hoy y mañana")[1].split("Más entregas de la semana")[0]
     assert "Q-00001" in due and "Despachar" in due
     assert later.number not in due
 

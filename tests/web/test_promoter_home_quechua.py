@@ -83,9 +83,14 @@ def test_home_reads_in_quechua(client, quechua):
     assert response.status_code == 200
     assert b'<html lang="qu">' in response.data
     page = text(response.data)
-    for phrase in ("Takyachinapaq mañakuykuna", "Kunan paqarin haywarinakuna", "Yupasqa", "Yapay"):
+    for phrase in (
+        "Takyachinapaq mañakuykuna",
+        "Kunan paqarin haywarinakuna",
+        "Yupasqata waqaychay",
+        "Rurasqata yapay",
+    ):
         assert phrase in page
-    for spanish in ("Pedidos por confirmar", "Contado", "Sumar", "Entregas de hoy"):
+    for spanish in ("Pedidos por confirmar", "Guardar conteo", "Sumar", "Entregas de hoy"):
         assert spanish not in page
 
 

@@ -1,18 +1,27 @@
 """The buyer's standing-order pages: create, see the coming deliveries, skip, change, pause."""
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from babel.dates import format_date
 
 from marketplace.extensions import db
 from marketplace.formatting import LIMA
-from marketplace.models import StandingOccurrence, StandingOrder
+from marketplace.models import AssociationClosure, StandingOccurrence, StandingOrder
 from marketplace.standing_cli import run_placement
 from tests.conftest import text
-from tests.factories import make_agreement, make_standing_order, ordering_world
+from tests.factories import (
+    AssociationFactory,
+    DeliveryRuleFactory,
+    ProductFactory,
+    make_agreement,
+    make_standing_order,
+    ordering_world,
+)
 
 SATURDAY = datetime(2025, 3, 8, 10, 0, tzinfo=LIMA)
 
@@ -188,3 +197,84 @@ def test_another_buyers_standing_order_is_not_found(client, w, auth):
     db.session.commit()
     assert client.get(f"/buyer/standing-orders/{standing.id}").status_code == 404
     assert "PF-" not in text(client.get("/buyer/standing-orders").data)
+
+
+def long_date(day: date) -> str:
+    return format_date(day, format="long", locale="es")
+
+
+def first_possible(today: date, weekdays: str, lead_days: int, closed=()) -> date:
+    """The first delivery weekday after `today` whose cut-off (lead_days before) is still
+    ahead of the clock and that is not closed (no holiday falls in these weeks)."""
+    day = today + timedelta(days=1)
+    while not (
+        str(day.isoweekday()) in weekdays
+        and day - timedelta(days=lead_days) > today
+        and day not in closed
+    ):
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.fixture
+def demo_rules(w):
+    """The demo's days: Cusco on Tuesday and Friday, Lima on Thursday."""
+    assoc = AssociationFactory(name="Tejidos Chinchero")
+    DeliveryRuleFactory(association=assoc, city="cusco", weekdays="25", lead_days=2)
+    DeliveryRuleFactory(association=assoc, city="lima", weekdays="4", lead_days=2)
+    ProductFactory(association=assoc, name="Manta de alpaca", price_cents=12000)
+    db.session.commit()
+    return assoc
+
+
+def test_the_first_possible_delivery_is_a_delivery_day_of_each_city(client, demo_rules):
+    today = SATURDAY.date()
+    cusco = first_possible(today, "25", 2)
+    lima = first_possible(today, "4", 2)
+    assert (cusco.isoweekday(), lima.isoweekday()) == (2, 4)
+    body = text(client.get(f"/buyer/standing-orders/new?association_id={demo_rules.id}").data)
+    cusco_hint = "Entrega en Cusco: martes, viernes; necesita 2 días; primera entrega posible"
+    assert f"{cusco_hint}: {long_date(cusco)}." in body
+    assert (
+        f"Entrega en Lima: jueves; necesita 2 días; primera entrega posible: {long_date(lima)}."
+        in body
+    )
+
+
+def test_a_closure_moves_the_first_possible_delivery(client, demo_rules):
+    today = SATURDAY.date()
+    closed = first_possible(today, "25", 2)
+    db.session.add(
+        AssociationClosure(
+            association_id=demo_rules.id, start_date=closed, end_date=closed, reason="Fiesta"
+        )
+    )
+    db.session.commit()
+    expected = first_possible(today, "25", 2, closed={closed})
+    assert expected.isoweekday() == 5
+    body = text(client.get(f"/buyer/standing-orders/new?association_id={demo_rules.id}").data)
+    cusco_hint = "Entrega en Cusco: martes, viernes; necesita 2 días; primera entrega posible"
+    assert f"{cusco_hint}: {long_date(expected)}." in body
+
+
+def test_only_the_associations_delivery_days_are_offered(client, demo_rules):
+    html = client.get(f"/buyer/standing-orders/new?association_id={demo_rules.id}").get_data(
+        as_text=True
+    )
+    offered = re.findall(r'name="weekdays" type="checkbox" value="(\d)"', html)
+    assert offered == ["2", "4", "5"]
+
+
+def test_weekly_and_monthly_fields_show_one_at_a_time_without_script(client, demo_rules):
+    html = client.get(f"/buyer/standing-orders/new?association_id={demo_rules.id}").get_data(
+        as_text=True
+    )
+    kind = html[html.index('<fieldset class="schedule-kind">') :]
+    weekly, monthly = kind.index('class="schedule-weekly"'), kind.index('class="schedule-monthly"')
+    radios = [m.start() for m in re.finditer(r'class="schedule-choice"', kind)]
+    assert len(radios) == 2 and max(radios) < weekly < monthly  # radios are the groups' siblings
+    assert kind.index('name="weekdays"') < monthly < kind.index('name="month_day"')
+    css = client.get("/static/css/standing-form.css").get_data(as_text=True)
+    assert '.schedule-choice[value="weekly"]:checked ~ .schedule-monthly' in css
+    assert '.schedule-choice[value="monthly"]:checked ~ .schedule-weekly' in css
+    assert "css/standing-form.css" in html

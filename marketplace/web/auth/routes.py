@@ -46,6 +46,13 @@ def home_for(user: User) -> str:
     return url_for("buyer.index")
 
 
+def landing_for(user: User) -> str:
+    """The page for the day after signing in: Hoy for a promoter, else the role's home."""
+    if user.is_promoter and not user.is_staff:
+        return url_for("producer.home")
+    return home_for(user)
+
+
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -80,7 +87,7 @@ def form_status(form) -> int:
 @limiter.limit(login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(home_for(current_user))
+        return redirect(landing_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
@@ -90,7 +97,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), home_for(user)), code=303)
+            return redirect(safe_next(request.args.get("next"), landing_for(user)), code=303)
     return render_template("auth/login.html", form=form), form_status(form)
 
 

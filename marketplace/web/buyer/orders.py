@@ -20,7 +20,7 @@ from ...formatting import lima_date, lima_today, money
 from ...labels import order_status_label
 from ...models import Association, Order, Product
 from ...permissions import buyer_required, get_or_404, order_for_buyer
-from ...services import DomainError, accounts, calendar, delivery, ordering
+from ...services import DomainError, accounts, calendar, delivery, invoicing, ordering
 from ...services import order_states as st
 from ..htmx import render
 from . import bp
@@ -113,6 +113,7 @@ def render_order(order: Order, cancel_form=None, status: int = 200):
         order=order,
         cancel_form=cancel_form or CancelForm(),
         can_cancel=st.can(order, st.CANCELLED, current_user),
+        invoice=invoicing.invoice_of_order(db.session, order.id),
     )
     response.status_code = status
     return response

@@ -125,6 +125,27 @@ def association_products(association_id: int) -> list[Product]:
     )
 
 
+def first_delivery(rule: DeliveryRule, work_calendar, now) -> date:
+    """The first day this city can receive a standing order placed now: one of the rule's
+    weekdays, open (no holiday, no closure), with its cut-off still ahead."""
+    day = so.earliest_start(rule.lead_days, now, work_calendar, rule.association_id)
+    weekdays = set(rule.weekday_numbers)
+    for _step in range(calendar.MAX_STEPS):
+        if day.isoweekday() in weekdays and work_calendar.is_working_day(rule.association_id, day):
+            return day
+        day += timedelta(days=1)
+    raise RuntimeError(f"no delivery day ahead for {rule.city}")
+
+
+def offer_delivery_weekdays(form, rules) -> None:
+    """Offer only the weekdays the association delivers on (and any already chosen)."""
+    offered = {n for rule in rules for n in rule.weekday_numbers}
+    offered |= {int(n) for n in form.weekdays.data or [] if str(n).isdigit()}
+    form.weekdays.choices = [
+        SelectChoice(str(n), WEEKDAY_WORDS[n]) for n in range(1, 8) if n in offered
+    ]
+
+
 def render_form(association, form, quantities, errors=None, standing_order=None, status=200):
     products = association_products(association.id)
     if standing_order is not None:
@@ -137,7 +158,9 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
         sa.select(DeliveryRule).where(DeliveryRule.association_id == association.id)
     ).all()
     work_calendar = calendar.load(db.session, [association.id])
-    today = so.lima_date_of(utcnow())
+    now = utcnow()
+    today = so.lima_date_of(now)
+    offer_delivery_weekdays(form, rules)
     page = render_template(
         "buyer/standing_orders/form.html",
         association=association,
@@ -152,10 +175,7 @@ def render_form(association, form, quantities, errors=None, standing_order=None,
         rule_days={
             r.city: ", ".join(str(WEEKDAY_WORDS[n]) for n in r.weekday_numbers) for r in rules
         },
-        earliest={
-            r.city: so.earliest_start(r.lead_days, None, work_calendar, association.id)
-            for r in rules
-        },
+        earliest={r.city: first_delivery(r, work_calendar, now) for r in rules},
         closed=work_calendar.spans(association.id, today, today + timedelta(days=60)),
     )
     return page, status

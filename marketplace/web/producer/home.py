@@ -46,6 +46,7 @@ ORDER_ACTIONS = {
     "deliver": st.DELIVERED,
 }
 MODES = ("count", "add")
+WEEK_AHEAD = 6  # Hoy lists confirmed orders due within the next seven days, today included
 
 
 def new_key() -> str:
@@ -94,18 +95,21 @@ def waiting_orders(association_id: int) -> list[Order]:
     )
 
 
-def due_orders(association_id: int, until) -> list[Order]:
-    """Confirmed or dispatched orders to deliver by `until` (late ones included)."""
+def due_orders(association_id: int, until, after=None) -> list[Order]:
+    """Confirmed or dispatched orders to deliver by `until` (late ones included), or only
+    those due after `after` when it is given."""
+    query = sa.select(Order).where(
+        Order.association_id == association_id,
+        Order.status.in_((st.CONFIRMED, st.DISPATCHED)),
+        Order.delivery_date <= until,
+    )
+    if after is not None:
+        query = query.where(Order.delivery_date > after)
     return list(
         db.session.scalars(
-            sa.select(Order)
-            .where(
-                Order.association_id == association_id,
-                Order.status.in_((st.CONFIRMED, st.DISPATCHED)),
-                Order.delivery_date <= until,
+            query.options(joinedload(Order.buyer), selectinload(Order.lines)).order_by(
+                Order.delivery_date, Order.id
             )
-            .options(joinedload(Order.buyer), selectinload(Order.lines))
-            .order_by(Order.delivery_date, Order.id)
         )
     )
 
@@ -126,6 +130,19 @@ def stock_products(association_id: int) -> list[Product]:
     )
 
 
+def order_sections(association_id: int) -> dict[str, list[Order]]:
+    """Hoy's three order lists: waiting, due today or tomorrow, and the rest of the week ahead."""
+    today = lima_today()
+    tomorrow = today + timedelta(days=1)
+    # Without "upcoming" a confirmed order due later in the week left Hoy on reload: it no
+    # longer waits for confirmation and is not yet due today or tomorrow.
+    return {
+        "waiting": waiting_orders(association_id),
+        "due": due_orders(association_id, tomorrow),
+        "upcoming": due_orders(association_id, today + timedelta(days=WEEK_AHEAD), after=tomorrow),
+    }
+
+
 @bp.route("/home")
 @promoter_required
 def home():
@@ -137,11 +154,26 @@ def home():
         association=association,
         today=today,
         tomorrow=today + timedelta(days=1),
-        waiting=waiting_orders(association.id),
-        due=due_orders(association.id, today + timedelta(days=1)),
         short=short_products(association.id),
         products=stock_products(association.id),
         new_key=new_key,
+        **order_sections(association.id),
+    )
+
+
+def out_of_band_counts() -> str:
+    """The section counts as htmx out-of-band swaps, so Hoy agrees with the action just done."""
+    sections = order_sections(current_user.association_id)
+    return render_template(
+        "producer/home/_counts.html",
+        counts={name: len(orders) for name, orders in sections.items()},
+    )
+
+
+def out_of_band_short() -> str:
+    """The short-stock section, re-rendered after a stock change."""
+    return render_template(
+        "producer/home/_short.html", short=short_products(current_user.association_id), oob=True
     )
 
 
@@ -166,6 +198,8 @@ def stock_row(product: Product, *, status: int = 200, **extra):
             key=new_key(),
             **extra,
         )
+        if is_partial_request() and status == 200:
+            html += out_of_band_short()
         return html, status
     if extra.get("saved"):
         flash(f"{product.name}: {extra['saved']}", "success")
@@ -226,6 +260,8 @@ def order_row(order: Order, *, status: int = 200, notice: str | None = None, err
             "producer/home/_order.html" if is_partial_request() else "producer/home_order.html"
         )
         html = render_template(template, order=fresh, key=new_key(), notice=notice, error=error)
+        if is_partial_request() and status == 200:
+            html += out_of_band_counts()
         return html, status
     if notice:
         flash(notice, "success")

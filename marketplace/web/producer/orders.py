@@ -7,7 +7,7 @@ swaps the card, a plain form post works too); reject and deliver open the order 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -60,6 +60,18 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Motivo"), validators=[Optional(), Length(max=300)])
 
 
+def view_counts() -> dict[str, int]:
+    """How many of the association's orders each tab holds."""
+    by_status = dict(
+        db.session.execute(
+            sa.select(Order.status, sa.func.count(Order.id))
+            .where(Order.association_id == current_user.association_id)
+            .group_by(Order.status)
+        ).all()
+    )
+    return {name: sum(by_status.get(s, 0) for s in statuses) for name, statuses in VIEWS.items()}
+
+
 def page_number() -> int:
     raw = request.args.get("page", "1")
     return max(1, int(raw)) if raw.isdigit() else 1
@@ -75,13 +87,6 @@ def orders():
         Order.association_id == current_user.association_id, Order.status.in_(VIEWS[view])
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    counts = dict(
-        db.session.execute(
-            sa.select(Order.status, sa.func.count(Order.id))
-            .where(Order.association_id == current_user.association_id)
-            .group_by(Order.status)
-        ).all()
-    )
     page = page_number()
     order_by = (
         (Order.delivery_date, Order.id)
@@ -100,7 +105,7 @@ def orders():
         orders=rows,
         view=view,
         views=VIEW_LABELS,
-        counts={name: sum(counts.get(s, 0) for s in VIEWS[name]) for name in VIEWS},
+        counts=view_counts(),
         total=total,
         page_no=page,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -128,16 +133,36 @@ def order(order_id: int):
     return render_order(order_for_promoter(order_id))
 
 
+def posted_view() -> str | None:
+    """The tab the promoter acted from, if the form carried a known one."""
+    view = request.form.get("view")
+    return view if view in VIEWS else None
+
+
 def after_action(order: Order, message: str):
     """Card for htmx, else back where the promoter was (the list or the order)."""
     if is_partial_request():
         fresh = ordering.order_with_details(db.session, order.id)
-        return render(
-            "producer/_orders_card.html", "producer/_orders_card.html", order=fresh, notice=message
+        view = posted_view()
+        response = render(
+            "producer/_orders_card.html",
+            "producer/_orders_card.html",
+            order=fresh,
+            notice=message,
+            view=view,
         )
+        tabs = render_template(
+            "producer/_orders_tabs.html",
+            views=VIEW_LABELS,
+            counts=view_counts(),
+            view=view,
+            oob=True,
+        )
+        response.set_data(response.get_data(as_text=True) + tabs)
+        return response
     flash(message, "success")
     if request.form.get("back") == "list":
-        return redirect(url_for("producer.orders"), code=303)
+        return redirect(url_for("producer.orders", view=posted_view()), code=303)
     return redirect(url_for("producer.order", order_id=order.id), code=303)
 
 
