@@ -44,7 +44,7 @@ def test_prompts_for_the_password_twice(runner):
 def test_refuses_a_short_password(runner):
     result = create_staff(runner, password="corta")
     assert result.exit_code != 0
-    assert "8 characters" in result.output
+    assert "12 characters" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
