@@ -104,16 +104,6 @@ def _throttle_key(email: str) -> str:
     return _hash(email.strip().lower())
 
 
-def wait_before_login(session: Session, email: str) -> timedelta | None:
-    """How long this address must wait before its next attempt; None if it may try now."""
-    wait_until = session.scalar(
-        sa.select(LoginThrottle.wait_until).where(LoginThrottle.key == _throttle_key(email))
-    )
-    if wait_until is None or wait_until <= utcnow():
-        return None
-    return wait_until - utcnow()
-
-
 def wait_after(failures: int) -> timedelta | None:
     """The wait that `failures` failed logins in a row impose."""
     if failures < FREE_FAILURES:
@@ -127,9 +117,15 @@ def minutes_to_wait(wait: timedelta) -> int:
     return max(1, math.ceil(wait.total_seconds() / 60))
 
 
-def record_failed_login(session: Session, email: str) -> timedelta | None:
-    """Count a failed login for this address (atomically, whatever the worker); returns
-    the wait it now imposes."""
+def start_attempt(session: Session, email: str) -> tuple[timedelta | None, timedelta | None]:
+    """Count a login attempt for this address as failed until it succeeds.
+
+    Returns (wait, wait_if_wrong): `wait` if the address must still wait, in which case the
+    caller rolls back (an attempt refused unheard is not counted); otherwise the wait that
+    this attempt imposes if the password turns out wrong. The row stays locked until the
+    caller commits, so the attempts on one account are counted one after the other,
+    whichever worker answers them.
+    """
     now = utcnow()
     table = LoginThrottle.__table__
     insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
@@ -145,8 +141,10 @@ def record_failed_login(session: Session, email: str) -> timedelta | None:
             ),
             "last_failure_at": now,
         },
-    ).returning(table.c.failures)
-    failures = session.execute(statement).scalar_one()
+    ).returning(table.c.failures, table.c.wait_until)
+    failures, wait_until = session.execute(statement).one()
+    if wait_until is not None and wait_until > now:
+        return wait_until - now, None
     wait = wait_after(failures)
     session.execute(
         sa.update(LoginThrottle)
@@ -156,7 +154,7 @@ def record_failed_login(session: Session, email: str) -> timedelta | None:
     session.execute(
         sa.delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_FAILURES_AFTER)
     )
-    return wait
+    return None, wait
 
 
 def record_successful_login(session: Session, email: str) -> None:

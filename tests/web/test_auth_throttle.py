@@ -11,6 +11,7 @@ import time_machine
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.services.logins import FREE_FAILURES, LONGEST_WAIT, wait_after
+from tests.concurrency import run_together
 from tests.conftest import Client, make_config, text
 from tests.factories import PASSWORD, BuyerUserFactory
 
@@ -148,3 +149,16 @@ def test_the_count_is_shared_by_every_worker(app, client, user, migrated_databas
         with other_worker.app_context():
             refused = attempt(other_worker.test_client(), address(), password=PASSWORD)
         assert refused.status_code == 429
+
+
+def test_parallel_attempts_at_the_limit_are_counted_one_after_the_other(app, client, user):
+    """Attempts sent together from many addresses do not slip past the count: after four
+    failures, one of six simultaneous wrong passwords is heard, the other five wait."""
+    with time_machine.travel(MOMENT, tick=False):
+        for _ in range(FREE_FAILURES - 1):
+            attempt(client, address())
+        db.session.commit()
+        results = run_together(
+            app, 6, lambda i: attempt(app.test_client(), address()).status_code, in_request=False
+        )
+        assert sorted(results) == [400] + [429] * 5

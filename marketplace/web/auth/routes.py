@@ -101,18 +101,18 @@ def checked_login(form: LoginForm) -> User | None:
     errors go to the password field. A correct password that no longer meets the rules
     marks the account for a change of password."""
     email, password = form.email.data, form.password.data
-    wait = logins.wait_before_login(db.session, email)
+    wait, wait_if_wrong = logins.start_attempt(db.session, email)
     if wait:
+        db.session.rollback()  # refused unheard: not counted
         g.login_wait = wait
         form.password.errors.append(wait_message(wait))
         return None
     user = accounts.authenticate(db.session, email, password)
     if user is None:
-        wait = logins.record_failed_login(db.session, email)
         db.session.commit()
         form.password.errors.append(_("Correo o contraseña incorrectos."))
-        if wait:
-            form.password.errors.append(wait_message(wait))
+        if wait_if_wrong:
+            form.password.errors.append(wait_message(wait_if_wrong))
         return None
     logins.record_successful_login(db.session, email)
     user.last_login_at = utcnow()
