@@ -261,7 +261,7 @@ def deactivate_colleague(session: Session, actor: User, colleague: User) -> None
     colleague.active = False
     colleague.invite_token_hash = None
     colleague.invite_expires_at = None
-    colleague.session_version = (colleague.session_version or 0) + 1
+    end_all_logins(session, colleague)
 
 
 def update_profile(session: Session, user: User, name: str, locale: str | None) -> None:
