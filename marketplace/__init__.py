@@ -8,10 +8,10 @@ from flask_login import current_user
 from . import cli, database, formatting, labels, security_headers
 from .config import Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .models import User
 from .ops import logging as ops_logging
 from .ops import production, worker
 from .ops.health import bp as health_bp
+from .services.logins import user_for_login
 from .web import errors, htmx
 from .web import register as register_web
 
@@ -89,14 +89,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def load_user(token: str):
-    """The user of a session token "<id>:<session_version>", if still valid."""
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or str(user.session_version) != version:
-        return None
-    return user
+    """The user of a session token "<id>:<session_version>:<login>", if still valid."""
+    return user_for_login(db.session, token)
 
 
 def register_blueprints(app: Flask) -> None:

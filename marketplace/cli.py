@@ -4,6 +4,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from .demo import seed_agreements, seed_demo, seed_order_history
 from .extensions import db
@@ -11,6 +12,7 @@ from .models import ROLE_STAFF, User
 from .ops.backup import backup_cli
 from .ops.integrity import run_checks
 from .ops.worker import jobs_cli, notifications_cli
+from .services.passwords import password_problem
 from .sms.routes import sms_cli
 from .standing_cli import standing_cli
 
@@ -35,8 +37,10 @@ def create_staff_user(email: str, name: str, password: str) -> User:
 @click.password_option()
 def create_staff(email: str, name: str, password: str) -> None:
     """Create a platform staff user."""
-    if len(password) < 8:
-        raise click.ClickException("the password needs at least 8 characters")
+    problem = password_problem(password, email, (name,))
+    if problem is not None:
+        with force_locale("en"):
+            raise click.ClickException(str(problem))
     create_staff_user(email, name, password)
     db.session.commit()
     click.echo(f"staff user {email} ready")

@@ -44,7 +44,7 @@ def test_prompts_for_the_password_twice(runner):
 def test_refuses_a_short_password(runner):
     result = create_staff(runner, password="corta")
     assert result.exit_code != 0
-    assert "8 characters" in result.output
+    assert "12 characters" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
@@ -69,3 +69,14 @@ def test_resets_the_password_of_an_existing_staff_user(runner, auth):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
     assert auth.login("equipo@qhatu.pe", PASSWORD).status_code == 303
+
+
+def test_refuses_a_common_or_personal_password(runner):
+    result = create_staff(runner, password="password1234")
+    assert result.exit_code != 0
+    assert "very common" in result.output
+    result = create_staff(runner, password="equipoqhatu2026")
+    assert result.exit_code != 0
+    assert "too much like your e-mail" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

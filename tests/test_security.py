@@ -260,22 +260,22 @@ class TestPasswords:
         assert "cerro ausangate nevado" not in password_hash
         assert check_password_hash(password_hash, "cerro ausangate nevado")
 
-    def test_seven_characters_are_refused(self, client):
+    def test_eleven_characters_are_refused(self, client):
         response = client.post(
-            "/registro", data=registration(password="1234567", password_confirm="1234567")
+            "/registro", data=registration(password="ayni minka ", password_confirm="ayni minka ")
         )
         assert response.status_code == 400
-        assert "La contraseña necesita al menos 8 caracteres." in text(response.data)
+        assert "La contraseña necesita al menos 12 caracteres." in text(response.data)
         assert not registered()
 
-    def test_eight_characters_are_enough(self, client):
+    def test_twelve_characters_are_enough(self, client):
         response = client.post(
-            "/registro", data=registration(password="12345678", password_confirm="12345678")
+            "/registro", data=registration(password="ayni minka 7", password_confirm="ayni minka 7")
         )
         assert response.status_code == 303
         assert registered()
         client.post("/logout")
-        assert login(client, email="julio@andino.pe", password="12345678").status_code == 303
+        assert login(client, email="julio@andino.pe", password="ayni minka 7").status_code == 303
 
     def test_a_200_character_password_works_from_registration_to_login(self, client):
         long = ("chullpi tostado " * 13)[:200]

@@ -9,7 +9,9 @@ from .accounts import (  # noqa: F401
     ROLES,
     Buyer,
     BuyerAddress,
+    LoginThrottle,
     User,
+    UserLogin,
 )
 from .agreements import Agreement, AgreementEvent, AgreementPrice  # noqa: F401
 from .catalog import CATEGORIES, STOCK_REASONS, UNITS, Product, StockMovement  # noqa: F401

@@ -48,8 +48,11 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change so that older sessions stop being valid.
+    # Bumped on password change, on "sign out everywhere" and when the account is switched
+    # off, so that every older session and remember cookie stops being valid.
     session_version: Mapped[int] = mapped_column(default=1)
+    # The password no longer meets the rules: asked to choose a new one after the next login.
+    password_change_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     invite_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -65,8 +68,12 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    #: The secret of the login this request runs in (not stored; see UserLogin).
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and the remember cookie carry: "<id>:<version>:<login token>"."""
+        return f"{self.id}:{self.session_version}:{self.login_token or ''}"
 
     @property
     def is_active(self) -> bool:
@@ -83,6 +90,30 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role == ROLE_STAFF
+
+
+class UserLogin(db.Model):
+    """One signed-in browser: its session and remember cookies name it by a secret token,
+    of which only a hash is kept. Logging out deletes the row, so both cookies stop working."""
+
+    __tablename__ = "user_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins for one e-mail address (known or not), shared by every worker."""
+
+    __tablename__ = "login_throttles"
+
+    # sha256 of the normalised e-mail: addresses people mistype are not kept in clear.
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Buyer(db.Model):

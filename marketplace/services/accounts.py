@@ -26,11 +26,16 @@ from ..models import (
 from ..models.accounts import password_hash_method
 from ..types import utcnow
 from . import DomainError
+from .logins import end_all_logins
+from .passwords import (  # noqa: F401  (the password rules, as accounts' callers know them)
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_new_password,
+    password_problem,
+)
 from .ruc import PREFIXES, ruc_check_digit
 
 INVITE_VALID_FOR = timedelta(days=14)
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
 RUC_LENGTH = 11
 
 
@@ -100,14 +105,26 @@ def ruc_problem(value: str) -> str | None:
     return None
 
 
-def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _l("La contraseña necesita al menos %(n)s caracteres.", n=MIN_PASSWORD_LENGTH),
-            field="password",
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise DomainError(_l("La contraseña es demasiado larga."), field="password")
+def identity_words(user: User) -> tuple[str, tuple[str, ...]]:
+    """What a user's password must not repeat: the e-mail, the person's and business' names."""
+    names = [user.name or ""]
+    if user.buyer is not None:
+        names += [user.buyer.legal_name, user.buyer.trade_name]
+    if user.association is not None:
+        names.append(user.association.name)
+    return user.email or "", tuple(names)
+
+
+def check_password_policy(password: str, user: User | None = None) -> None:
+    """Refuse a new password that breaks the rules (services/passwords.py), at its field."""
+    email, names = identity_words(user) if user is not None else ("", ())
+    check_new_password(password, email, names)
+
+
+def password_needs_change(user: User, password: str) -> bool:
+    """Whether the password a user just logged in with no longer meets the rules."""
+    email, names = identity_words(user)
+    return password_problem(password, email, names) is not None
 
 
 def check_registration_unique(session: Session, ruc: str, email: str) -> None:
@@ -140,7 +157,7 @@ def register_buyer(
         raise DomainError(_l("Elige el tipo de negocio."), field="kind")
     if city not in CITIES:
         raise DomainError(_l("Elige la ciudad."), field="city")
-    check_password_policy(password)
+    check_new_password(password, email, (name, legal_name, trade_name))
     check_registration_unique(session, ruc, email)
     buyer = Buyer(
         legal_name=legal_name.strip(),
@@ -228,7 +245,7 @@ def accept_invite(session: Session, token: str, password: str) -> User:
     user = user_for_invite(session, token)
     if user is None:
         raise DomainError(_l("Esta invitación no es válida o ya venció."))
-    check_password_policy(password)
+    check_password_policy(password, user)
     user.set_password(password)
     user.invite_token_hash = None
     user.invite_expires_at = None
@@ -244,7 +261,7 @@ def deactivate_colleague(session: Session, actor: User, colleague: User) -> None
     colleague.active = False
     colleague.invite_token_hash = None
     colleague.invite_expires_at = None
-    colleague.session_version = (colleague.session_version or 0) + 1
+    end_all_logins(session, colleague)
 
 
 def update_profile(session: Session, user: User, name: str, locale: str | None) -> None:
@@ -257,11 +274,15 @@ def update_profile(session: Session, user: User, name: str, locale: str | None) 
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change one's own password; the caller's other sessions stop being valid."""
+    """Change one's own password; every session of the user ends (the caller opens a new one)."""
     if not user.check_password(current):
         raise DomainError(_l("La contraseña actual no es correcta."), field="current_password")
-    check_password_policy(new)
+    if new == current:
+        raise DomainError(_l("Elige una contraseña distinta de la actual."), field="password")
+    check_password_policy(new, user)
     user.set_password(new)
+    user.password_change_required = False
+    end_all_logins(session, user)
 
 
 def check_address(label: str, address: str, city: str) -> None:

@@ -55,7 +55,9 @@ class Route:
     kwargs: Callable[[Any], dict] = field(default=lambda world: {})
     data: Callable[[Any], dict] | None = None  # form posted (default: empty)
     page: Callable[[Any], str] | None = None  # GET first; its form for this URL is sent
-    last: bool = False  # ends the role's other sessions (a new password): runs after the rest
+    # Ends the role's session (logout, a new password): runs after the rest, on a login
+    # of its own; a new password comes last of all.
+    last: bool = False
 
 
 def place(world, user: str = "buyer", quantity: str = "1"):

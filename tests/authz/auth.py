@@ -28,7 +28,7 @@ def invite(w) -> dict:
 ROUTES = [
     Route("auth.login", PUBLIC),
     Route("auth.login", PUBLIC, method="POST", data=credentials),
-    Route("auth.logout", PUBLIC, method="POST"),
+    Route("auth.logout", PUBLIC, method="POST", last=True),
     Route("auth.set_language", PUBLIC, method="POST", kwargs=lambda w: {"code": "en"}),
     Route("auth.register", PUBLIC),
     Route("auth.register", PUBLIC, method="POST", data=lambda w: registration()),
@@ -44,6 +44,21 @@ ROUTES = [
     Route(
         "auth.account", LOGGED_IN, method="POST", data=lambda w: {"name": "Rosa", "locale": "es"}
     ),
+    # Without a password to replace, the page sends the user home.
+    Route("auth.new_password", LOGGED_IN),
+    Route(
+        "auth.new_password",
+        LOGGED_IN,
+        method="POST",
+        data=lambda w: {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+    ),
+    # Ends every session of the role: after everything else.
+    Route("auth.sign_out_everywhere", LOGGED_IN, method="POST", last=True),
+    # Changes the role's password: the very last.
     Route(
         "auth.change_password",
         LOGGED_IN,

@@ -75,6 +75,7 @@ ROUTES = [
     Route("staff.disable_promoter", STAFF_ONLY, method="POST", kwargs=invited),
     Route("staff.enable_promoter", STAFF_ONLY, method="POST", kwargs=invited),
     Route("staff.reinvite_promoter", STAFF_ONLY, method="POST", kwargs=invited),
+    Route("staff.end_user_sessions", STAFF_ONLY, method="POST", kwargs=invited),
     Route("staff.buyers", STAFF_ONLY),
     Route("staff.buyer", STAFF_ONLY, kwargs=buyer),
     Route("staff.verify_buyer", STAFF_ONLY, method="POST", kwargs=buyer),

@@ -96,7 +96,7 @@ def test_the_current_password_is_required(client, auth, user):
 @pytest.mark.parametrize(
     ("new", "confirm", "message"),
     [
-        ("corto12", None, "La contraseña necesita al menos 8 caracteres."),
+        ("corta de 11", None, "La contraseña necesita al menos 12 caracteres."),
         (NEW_PASSWORD, "otra cosa", "Las dos contraseñas no coinciden."),
         ("x" * 1025, None, "La contraseña es demasiado larga."),
     ],

@@ -111,9 +111,9 @@ def test_passwords_must_match_and_be_long_enough(client, colleague_invite):
     response = accept(client, token, confirm="otra frase distinta")
     assert response.status_code == 400
     assert "Las dos contraseñas no coinciden." in text(response.data)
-    response = accept(client, token, password="1234567")
+    response = accept(client, token, password="corta de 11")
     assert response.status_code == 400
-    assert "La contraseña necesita al menos 8 caracteres." in text(response.data)
+    assert "La contraseña necesita al menos 12 caracteres." in text(response.data)
     db.session.refresh(user)
     assert user.password_hash is None
 

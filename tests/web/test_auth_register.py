@@ -190,9 +190,9 @@ def test_a_bad_field_keeps_every_other_typed_value(client):
         ({"name": ""}, "name", "Escribe tu nombre."),
         ({"email": "rosa-at-chicha"}, "email", "Escribe un correo válido"),
         (
-            {"password": "corto12", "password_confirm": "corto12"},
+            {"password": "corta de 11", "password_confirm": "corta de 11"},
             "password",
-            "La contraseña necesita al menos 8 caracteres.",
+            "La contraseña necesita al menos 12 caracteres.",
         ),
         ({"password_confirm": "otra cosa"}, "password_confirm", "no coinciden"),
     ],
@@ -266,7 +266,7 @@ class TestService:
             ({"ruc": "20131312954"}, "ruc"),
             ({"kind": "bar"}, "kind"),
             ({"city": "puno"}, "city"),
-            ({"password": "1234567"}, "password"),
+            ({"password": "corta de 11"}, "password"),
         ],
     )
     def test_refuses_bad_values(self, app, changes, field):

@@ -17,6 +17,7 @@ from ...labels import BUYER_KIND_LABELS, CITY_LABELS
 from ...models import BUYER_KINDS, CITIES
 from ...services import accounts
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ...services.passwords import TOO_COMMON, TOO_PERSONAL, is_common, is_personal
 from ..form_fields import choices, strip
 
 
@@ -33,6 +34,24 @@ def email_field(label=None, **render_kw) -> EmailField:
     )
 
 
+def guessable(form, field) -> None:
+    """A common password, or one that repeats the e-mail or names typed in the same form
+    (the service checks the account's own again)."""
+    password = field.data or ""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        return  # the length validators speak
+    if is_common(password):
+        raise ValidationError(str(TOO_COMMON))
+    email = str(form.email.data or "") if hasattr(form, "email") else ""
+    names = tuple(
+        str(getattr(form, name).data or "")
+        for name in ("name", "legal_name", "trade_name")
+        if hasattr(form, name)
+    )
+    if is_personal(password, email, names):
+        raise ValidationError(str(TOO_PERSONAL))
+
+
 def new_password_fields(label=None) -> tuple[PasswordField, PasswordField]:
     """A new password typed twice, with the length policy checked at the field."""
     password = PasswordField(
@@ -46,6 +65,7 @@ def new_password_fields(label=None) -> tuple[PasswordField, PasswordField]:
                 ),
             ),
             Length(max=MAX_PASSWORD_LENGTH, message=_l("La contraseña es demasiado larga.")),
+            guessable,
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -61,8 +81,9 @@ def new_password_fields(label=None) -> tuple[PasswordField, PasswordField]:
 
 
 PASSWORD_HINT = _l(
-    "Entre %(min)s y %(max)s caracteres. Una frase de varias palabras es fácil de recordar "
-    "y difícil de adivinar.",
+    "Entre %(min)s y %(max)s caracteres, que no sea una contraseña común ni tu correo o el "
+    "nombre de tu negocio. Una frase de varias palabras es fácil de recordar y difícil de "
+    "adivinar.",
     min=MIN_PASSWORD_LENGTH,
     max=MAX_PASSWORD_LENGTH,
 )

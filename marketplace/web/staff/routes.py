@@ -1,7 +1,7 @@
 """Platform staff: associations, verification, promoters and buyers."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...formatting import soles
 from ...models import ROLE_PROMOTER, Association, Buyer, Product, User
+from ...ops.logging import fields
 from ...permissions import get_or_404, staff_required
-from ...services import DomainError, calendar
+from ...services import DomainError, calendar, logins
 from ...services import onboarding as svc
 from ...services.accounts import INVITE_VALID_FOR
 from ..htmx import is_partial_request, render
@@ -358,6 +359,26 @@ def reinvite_promoter(user_id: int):
     if came_from_list():
         return redirect(url_for("staff.promoters"), code=303)
     return redirect(url_for("staff.association", association_id=promoter.association_id), code=303)
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@staff_required
+def end_user_sessions(user_id: int):
+    """Log a buyer's user or a promoter out on every device (a lost phone, a shared PC)."""
+    user = get_or_404(User, user_id)
+    if user.is_staff:
+        abort(404)
+    logins.end_all_logins(db.session, user)
+    db.session.commit()
+    current_app.logger.info(
+        "staff ended sessions", extra=fields(actor_id=current_user.id, user_id=user.id)
+    )
+    flash(_("Cerramos todas las sesiones de %(name)s.", name=user.name), "info")
+    if user.is_buyer:
+        return redirect(url_for("staff.buyer", buyer_id=user.buyer_id), code=303)
+    if came_from_list():
+        return redirect(url_for("staff.promoters"), code=303)
+    return redirect(url_for("staff.association", association_id=user.association_id), code=303)
 
 
 # --- buyers ------------------------------------------------------------------------------
