@@ -25,11 +25,13 @@ DESKTOP = {"width": 1280, "height": 800}
 HEADER_MAX = 64
 PAGES_PER_ROLE = 45
 
+# Each role: who logs in, where the crawl starts and which paths it follows (the public
+# pages are crawled once, anonymously).
 ROLES = {
-    "anonymous": (None, ["/", "/login", "/registro"]),
-    "buyer": ("compras@intipata-demo.pe", ["/buyer/", "/"]),
-    "promoter": ("promotor.queso@qhatu.pe", ["/producer/home", "/producer/"]),
-    "staff": (STAFF_EMAIL, ["/staff/", "/staff/dashboard"]),
+    "anonymous": (None, ["/", "/login", "/registro"], r"/"),
+    "buyer": ("compras@intipata-demo.pe", ["/buyer/", "/"], r"/buyer/|/cuenta"),
+    "promoter": ("promotor.queso@qhatu.pe", ["/producer/home"], r"/producer/|/cuenta"),
+    "staff": (STAFF_EMAIL, ["/staff/", "/staff/dashboard"], r"/staff/|/cuenta"),
 }
 # Links the crawl does not follow: they act (log out, switch language), download a file or
 # leave the page's HTML (feeds, photos).
@@ -86,11 +88,8 @@ def history(live_app, demo_data):
 
 
 def shape(url: str) -> str:
-    """The URL with its numbers and query values blanked: one page stands for its kind."""
-    parts = urlsplit(url)
-    path = re.sub(r"\d+", "N", parts.path)
-    keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
-    return path + ("?" + "&".join(keys) if keys else "")
+    """The path with its numbers blanked and no query: one page stands for its kind."""
+    return re.sub(r"\d+", "N", urlsplit(url).path)
 
 
 def log_in(page: Page, email: str) -> None:
@@ -115,7 +114,7 @@ def problems_on(page: Page, phone: bool) -> list[str]:
     return found
 
 
-def crawl(page: Page, starts: list[str], phone: bool) -> dict[str, list[str]]:
+def crawl(page: Page, starts: list[str], follow: str, phone: bool) -> dict[str, list[str]]:
     """Visit pages breadth-first from `starts`; return each page's problems."""
     queue, seen, report = deque(starts), {shape(url) for url in starts}, {}
     while queue and len(report) < PAGES_PER_ROLE:
@@ -129,9 +128,21 @@ def crawl(page: Page, starts: list[str], phone: bool) -> dict[str, list[str]]:
             continue
         report[url] = problems_on(page, phone)
         for link in page.evaluate(LINKS):
-            if not SKIP.search(link) and shape(link) not in seen:
+            if re.match(follow, link) and not SKIP.search(link) and shape(link) not in seen:
                 seen.add(shape(link))
                 queue.append(link)
+    return report
+
+
+def headers_in_other_languages(page: Page) -> dict[str, list[str]]:
+    """The header's height on the last page in English and Quechua (then back to Spanish)."""
+    report = {}
+    for code in ("en", "qu", "es"):
+        page.locator("details.menu > summary").click()
+        page.locator(f"details.menu button[lang={code}]").click()
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        height = page.evaluate("document.querySelector('header.site').offsetHeight")
+        report[f"{page.url} ({code})"] = [f"header {height} px tall"] if height > HEADER_MAX else []
     return report
 
 
@@ -140,7 +151,7 @@ def crawl(page: Page, starts: list[str], phone: bool) -> dict[str, list[str]]:
 def test_every_page_fits(
     browser: Browser, base_url, history, axe_installed, role, viewport
 ) -> None:
-    email, starts = ROLES[role]
+    email, starts, follow = ROLES[role]
     phone = viewport == "phone"
     context = browser.new_context(
         base_url=base_url, viewport=PHONE if phone else DESKTOP, is_mobile=phone, has_touch=phone
@@ -151,7 +162,9 @@ def test_every_page_fits(
     try:
         if email:
             log_in(page, email)
-        report = crawl(page, starts, phone)
+        report = crawl(page, starts, follow, phone)
+        if phone:
+            report.update(headers_in_other_languages(page))
     finally:
         context.close()
     assert len(report) >= 3, f"the crawl found only {list(report)}"
