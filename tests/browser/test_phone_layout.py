@@ -44,8 +44,9 @@ SKIP = re.compile(
 )
 
 # Elements whose own text holds a figure and that are cut off (content wider than the box)
-# or lie outside the window sideways. Hidden elements (closed menu, screen-reader text) pass.
-CLIPPED_FIGURES = """() => {
+# or lie outside the window sideways, and (wide screens) selects too narrow for their chosen
+# option. Hidden elements (closed menu, screen-reader text) pass.
+CLIPPED_FIGURES = """(phone) => {
   const srOnly = (el) => {
     for (let a = el; a; a = a.parentElement) {
       if (getComputedStyle(a).clip.startsWith("rect")) return true;
@@ -69,6 +70,19 @@ CLIPPED_FIGURES = """() => {
       const where = cut ? `cut ${el.scrollWidth}>${el.clientWidth}`
         : `at ${Math.round(box.left)}..${Math.round(box.right)}`;
       found.push(`${el.tagName}.${el.className} "${own.trim().slice(0, 30)}" ${where}`);
+    }
+  }
+  const ruler = document.createElement("canvas").getContext("2d");
+  // On a phone a long option (an address) cannot fit the screen; the open list shows it.
+  for (const select of phone ? [] : document.body.querySelectorAll("select")) {
+    const chosen = select.options[select.selectedIndex];
+    if (!chosen || !select.checkVisibility()) continue;
+    ruler.font = getComputedStyle(select).font;
+    // The chosen option's text, the select's padding and its arrow (about 2.5em).
+    const needed = ruler.measureText(chosen.text).width + 40;
+    if (needed > select.clientWidth + 1) {
+      const where = `${Math.round(needed)}>${select.clientWidth}`;
+      found.push(`select#${select.id} "${chosen.text}" cut ${where}`);
     }
   }
   return found;
@@ -108,7 +122,7 @@ def problems_on(page: Page, phone: bool) -> list[str]:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if overflow > 0:
         found.append(f"scrolls sideways by {overflow} px")
-    found.extend(f"figure cut off: {text}" for text in page.evaluate(CLIPPED_FIGURES))
+    found.extend(f"figure cut off: {text}" for text in page.evaluate(CLIPPED_FIGURES, phone))
     if phone:
         height = page.evaluate("document.querySelector('header.site').offsetHeight")
         if height > HEADER_MAX:
