@@ -9,8 +9,9 @@ AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" /
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+RUN_AXE = """async ([tags, exclude]) => {
+  const context = exclude.length ? {exclude: exclude.map((selector) => [selector])} : document;
+  const result = await axe.run(context, {runOnly: {type: "tag", values: tags}});
   return result.violations.map(v => ({
     id: v.id,
     impact: v.impact,
@@ -27,13 +28,16 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
-def check_accessibility(page: Page) -> list[dict]:
-    """Serious and critical violations on the page as it is now.
+def check_accessibility(page: Page, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """Serious and critical violations on the page as it is now, outside `exclude` (CSS
+    selectors of parts to leave out, e.g. a long table's repeated rows).
 
     axe is evaluated rather than added as a <script>: the app's CSP forbids inline scripts.
+    A crawl can load it once per context instead: `context.add_init_script(path=AXE_SCRIPT)`.
     """
-    page.evaluate(axe_source())
-    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
+    if not page.evaluate("typeof axe !== 'undefined'"):  # not added by an init script
+        page.evaluate(axe_source())
+    violations = page.evaluate(RUN_AXE, [WCAG_TAGS, list(exclude)])
     return [v for v in violations if v["impact"] in BLOCKING]
 
 

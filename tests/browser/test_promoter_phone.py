@@ -98,6 +98,7 @@ def test_promoter_phone_offline_update_is_applied_once(
     page.get_by_label("Correo electrónico").fill(CHEESE_PROMOTER)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
+    page.get_by_text("Menú").click()
     expect(page.get_by_role("button", name="Salir")).to_be_visible()
     page.goto("/producer/home")
     # The service worker installs (keeping the shell and this page) and takes control.
@@ -184,6 +185,7 @@ def test_promoter_phone_offline_update_is_applied_once(
     assert stock_and_additions(live_app, product_id) == (Decimal("45"), additions_before + 1)
 
     # Logging out forgets the saved page: offline, nothing of the association shows any more.
+    page.get_by_text("Menú").click()
     page.get_by_role("button", name="Salir").click()
     expect(page.get_by_role("link", name="Ingresar")).to_be_visible()
     go_offline(context, cdp)
