@@ -114,7 +114,9 @@ def test_seven_buyers_each_with_an_address_and_a_user(seeded):
 
 def test_demo_accounts_can_log_in(seeded, client, auth):
     homes = {STAFF_EMAIL: "/staff/"}
-    homes |= {"promotor.queso@qhatu.pe": "/producer/", "promotor.maiz@qhatu.pe": "/producer/"}
+    homes |= {
+        email: "/producer/home" for email in ("promotor.queso@qhatu.pe", "promotor.maiz@qhatu.pe")
+    }
     homes |= {spec.user_email: "/buyer/" for spec in BUYERS}
     for email, home in homes.items():
         response = auth.login(email, DEMO_PASSWORD)

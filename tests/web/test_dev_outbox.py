@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Notification
-from marketplace.services.notifications import send_pending
+from marketplace.ops.worker import run_pending
 from tests.conftest import text
 from tests.factories import BuyerUserFactory, StaffFactory
 
@@ -38,7 +38,7 @@ def outbox(app):
 
 
 def test_staff_read_what_was_sent_and_what_waits(client, auth, app, outbox):
-    send_pending(db.session, app.config, limit=1)
+    run_pending(db.session, app.config, limit=1)
     db.session.commit()
     auth.login(StaffFactory())
     response = client.get("/staff/dev/outbox")
@@ -63,5 +63,5 @@ def test_only_staff_and_never_in_production(client, auth, app, outbox):
 def test_the_run_script_sends_the_outbox_outside_production_only():
     script = (ROOT / "scripts" / "run.sh").read_text()
     loop = script[script.index('if [ "${QHATU_ENV:-development}" != "production" ]') :]
-    assert "flask notifications send" in loop.split("fi\n")[0]
-    assert loop.index("flask notifications send") < loop.index("flask run")
+    assert "flask jobs run" in loop.split("fi\n")[0]
+    assert loop.index("flask jobs run") < loop.index("flask run")

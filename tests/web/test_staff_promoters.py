@@ -77,7 +77,7 @@ def test_invited_promoter_cannot_log_in_until_accepting(client, staff, auth):
     db.session.commit()
     response = auth.login("juan@example.pe", PASSWORD)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/producer/"
+    assert response.headers["Location"] == "/producer/home"
 
 
 @pytest.mark.parametrize(
