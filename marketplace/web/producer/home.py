@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,6 +26,7 @@ from ...formatting import lima_today
 from ...labels import unit_quantity
 from ...models import Order, Product
 from ...models.sms import PromoterRequest
+from ...numbers import NotANumber, parse_decimal
 from ...permissions import (
     order_for_promoter,
     own_association,
@@ -150,10 +151,9 @@ def home():
 
 def parse_quantity(raw: str | None) -> Decimal | None:
     try:
-        value = Decimal((raw or "").strip().replace(",", "."))
-    except InvalidOperation:
+        return parse_decimal(raw)
+    except NotANumber:
         return None
-    return value if value.is_finite() else None
 
 
 def stock_row(product: Product, *, status: int = 200, **extra):

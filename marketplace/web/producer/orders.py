@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional
 from ...extensions import db
 from ...formatting import money
 from ...models import Order
+from ...numbers import parse_page
 from ...permissions import order_for_promoter, promoter_required
 from ...services import DomainError, order_payments, ordering
 from ...services import order_states as st
@@ -61,8 +62,7 @@ class ReasonForm(FlaskForm):
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return parse_page(request.args.get("page"))
 
 
 @bp.route("/orders")
