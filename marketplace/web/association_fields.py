@@ -4,7 +4,6 @@ edits the profile or the staff create and edit the association."""
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import (
     DataRequired,
@@ -16,7 +15,15 @@ from wtforms.validators import (
 )
 
 from ..formatting import cents_from_soles, lima_today
-from .form_fields import PHONE, NumberField, RucField, WholeNumberField, max_decimals, strip
+from .form_fields import (
+    PHONE,
+    FlaskForm,
+    NumberField,
+    RucField,
+    WholeNumberField,
+    max_decimals,
+    strip,
+)
 
 
 def not_in_future_year(form, field):

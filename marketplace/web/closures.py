@@ -16,7 +16,6 @@ from flask import abort, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -26,7 +25,7 @@ from ..models import Association, AssociationClosure, Order
 from ..services import DomainError
 from ..services import calendar as cal
 from ..services import order_states as ost
-from .form_fields import DayField
+from .form_fields import DayField, FlaskForm
 from .htmx import is_partial_request, render
 
 OPEN_STATUSES = (ost.PLACED, ost.CONFIRMED, ost.DISPATCHED)

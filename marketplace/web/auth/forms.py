@@ -2,7 +2,6 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,7 @@ from ...labels import BUYER_KIND_LABELS, CITY_LABELS
 from ...models import BUYER_KINDS, CITIES
 from ...services import accounts
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..form_fields import RucField, choices, strip
+from ..form_fields import FlaskForm, RucField, choices, strip
 
 
 def email_field(label=None, **render_kw) -> EmailField:

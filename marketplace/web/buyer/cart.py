@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -22,7 +21,7 @@ from ...numbers import parse_date, parse_id
 from ...permissions import buyer_required, get_or_404
 from ...services import DomainError, order_payments, ordering
 from ...services.stock import InsufficientStock
-from ..form_fields import WholeNumberField
+from ..form_fields import FlaskForm, WholeNumberField
 from ..htmx import is_partial_request, render
 from ..redirects import safe_next
 from . import bp

@@ -9,7 +9,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -23,7 +22,7 @@ from ...numbers import parse_date, parse_id, parse_page
 from ...permissions import buyer_required, get_or_404, order_for_buyer
 from ...services import DomainError, accounts, calendar, delivery, ordering
 from ...services import order_states as st
-from ..form_fields import DayField
+from ..form_fields import DayField, FlaskForm
 from ..htmx import render
 from . import bp
 

@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -32,7 +31,7 @@ from ...permissions import buyer_required, standing_order_for_buyer
 from ...services import DomainError, accounts, agreements, calendar
 from ...services import standing as so
 from ...types import utcnow
-from ..form_fields import DayField, WholeNumberField, coerce_id
+from ..form_fields import DayField, FlaskForm, WholeNumberField, coerce_id
 from ..htmx import is_partial_request, render
 from . import bp
 

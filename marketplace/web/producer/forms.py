@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,7 +25,14 @@ from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
 from ...numbers import MAX_QUANTITY, NotANumber, parse_decimal
 from ..association_fields import AssociationFields
-from ..form_fields import CheckboxesField, NumberField, WholeNumberField, choices, max_decimals
+from ..form_fields import (
+    CheckboxesField,
+    FlaskForm,
+    NumberField,
+    WholeNumberField,
+    choices,
+    max_decimals,
+)
 
 
 def greater_than_zero(message):

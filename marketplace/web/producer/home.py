@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -37,6 +36,7 @@ from ...services import DomainError, catalog, ordering
 from ...services import order_states as st
 from ...services import standing as so
 from ...services.stock import StockChanged
+from ..form_fields import FlaskForm
 from ..htmx import is_partial_request
 from . import bp
 

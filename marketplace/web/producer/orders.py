@@ -11,7 +11,6 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
@@ -23,6 +22,7 @@ from ...numbers import parse_page
 from ...permissions import order_for_promoter, promoter_required
 from ...services import DomainError, order_payments, ordering
 from ...services import order_states as st
+from ..form_fields import FlaskForm
 from ..htmx import is_partial_request, render
 from . import bp
 

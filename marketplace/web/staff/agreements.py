@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -28,7 +27,7 @@ from ...services import DomainError
 from ...services import agreements as svc
 from ...services import standing as so
 from ..agreement_views import agreement_context, next_moves
-from ..form_fields import DayField, NumberField, WholeNumberField
+from ..form_fields import DayField, FlaskForm, NumberField, WholeNumberField
 from . import bp
 
 TEXTS = ("flavour_standard", "activations", "merchandising", "visits")

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -17,7 +16,7 @@ from ...models import Invoice, Order
 from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, order_payments, ordering, payouts
-from ..form_fields import NumberField
+from ..form_fields import FlaskForm, NumberField
 from . import bp
 from .payments import _add_error
 

@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -16,7 +15,7 @@ from ...models.payments import PAYMENT_METHODS
 from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, credit, invoicing, payouts
-from ..form_fields import DayField, NumberField, WholeNumberField
+from ..form_fields import DayField, FlaskForm, NumberField, WholeNumberField
 from ..invoice_pdf import pdf_response
 from . import bp
 
