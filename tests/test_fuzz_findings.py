@@ -224,3 +224,15 @@ def test_an_agreement_price_in_odd_digits_is_refused(app, w):
     db.session.rollback()
     assert response.status_code < 500
     assert snapshot() == before
+
+
+def test_a_stock_count_sent_as_a_file_is_refused_at_the_field(app, w):
+    promoter = as_user(app, w.promoter)
+    before = snapshot()
+    response = promoter.post(
+        f"/producer/products/{w.cheese.id}/stock",
+        data={"quantity": (io.BytesIO(b"12"), "n.txt"), "count": "1"},
+        content_type="multipart/form-data",
+    )
+    refused_without_writing(response, before, (400,))
+    assert "Escribe una cantidad." in text(response.data)
