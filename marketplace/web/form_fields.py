@@ -29,6 +29,8 @@ from ..numbers import (
 )
 from ..services.ruc import normalise_ruc, ruc_problem
 
+# wtforms' own wording for a date it cannot read, translated by wtforms' catalogs.
+WTFORMS_DATE_MESSAGE = "Not a valid date value."
 PHONE = Regexp(r"^\+?[0-9 ]{6,20}$", message=_l("Escribe un teléfono: solo números y +."))
 
 
@@ -123,7 +125,7 @@ class DayField(DateField):
             return
         self.data = parse_date(valuelist[0])
         if self.data is None:
-            raise ValueError(self.message or self.gettext("Not a valid date value."))
+            raise ValueError(self.message or self.gettext(WTFORMS_DATE_MESSAGE))
 
 
 class RucField(StringField):
