@@ -15,6 +15,7 @@ import time_machine
 from marketplace.extensions import db
 from marketplace.models import CartItem, Order, Product
 from marketplace.models.catalog import REASON_PRODUCTION
+from marketplace.services import sms
 from marketplace.services.stock import move_stock
 from tests.conftest import text
 from tests.factories import PASSWORD, StaffFactory, make_standing_order, ordering_world
@@ -236,3 +237,10 @@ def test_a_stock_count_sent_as_a_file_is_refused_at_the_field(app, w):
     )
     refused_without_writing(response, before, (400,))
     assert "Escribe una cantidad." in text(response.data)
+
+
+@pytest.mark.parametrize(
+    "message", ["STOCK CHULLPI 1_000", "STOCK CHULLPI ٣", "STOCK CHULLPI 1e309", "OK Q-٣"]
+)
+def test_an_sms_with_odd_digits_is_not_understood(message):
+    assert sms.parse(message) is None
