@@ -1,12 +1,20 @@
 """RUC validation: the check digit, the length, the prefix and the characters allowed."""
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import Association, Buyer
 from marketplace.services.accounts import ruc_problem
 from marketplace.services.ruc import is_valid_ruc, make_ruc, ruc_check_digit
+from tests.conftest import text
+from tests.factories import PromoterFactory, StaffFactory
+from tests.web.test_auth_register import form as register_form
+from tests.web.test_producer import profile_form
+from tests.web.test_staff_associations import new_association_form
 
 
 @pytest.mark.parametrize(
@@ -122,3 +130,55 @@ class TestProblemMessages:
 
     def test_empty(self):
         assert str(ruc_problem("")) == "Escribe el RUC del negocio."
+
+
+# --- One RUC field in every form ------------------------------------------------------------
+
+
+def post_ruc(client, auth, where: str, ruc: str):
+    """Send `ruc` through one of the forms that ask for it; the stored RUC if it was kept."""
+    if where == "registration":
+        response = client.post("/registro", data=register_form(ruc=ruc))
+        stored = db.session.scalar(sa.select(Buyer.ruc))
+    elif where == "staff association":
+        auth.login(StaffFactory())
+        response = client.post("/staff/associations/new", data=new_association_form(ruc=ruc))
+        stored = db.session.scalar(sa.select(Association.ruc))
+    else:
+        promoter = PromoterFactory(association__ruc=None)
+        db.session.commit()
+        auth.login(promoter)
+        response = client.post(
+            "/producer/profile", data=profile_form(promoter.association, ruc=ruc)
+        )
+        db.session.expire_all()
+        stored = promoter.association.ruc
+    return response, stored
+
+
+FORMS = ["registration", "staff association", "promoter profile"]
+
+
+@pytest.mark.parametrize("where", FORMS)
+@pytest.mark.parametrize("typed", ["20 131 312 955", " 20131312955 ", "\t2013131 2955\n"])
+def test_every_form_takes_a_ruc_with_spaces(client, auth, where, typed):
+    response, stored = post_ruc(client, auth, where, typed)
+    assert response.status_code == 303
+    assert stored == "20131312955"
+
+
+@pytest.mark.parametrize("where", FORMS)
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2013131295A", "El RUC solo lleva números (del 0 al 9), sin letras ni guiones."),
+        ("2013 131 295", "El RUC tiene 11 dígitos; escribiste 10."),
+        ("30 131 312 955", "Un RUC empieza con 10, 15, 16, 17 o 20"),
+        ("20131312954", "Este RUC no es válido: el dígito verificador no coincide."),
+    ],
+)
+def test_every_form_says_the_same_about_a_wrong_ruc(client, auth, where, typed, message):
+    response, stored = post_ruc(client, auth, where, typed)
+    assert response.status_code in (400, 422)
+    assert message in text(response.data)
+    assert stored is None

@@ -33,10 +33,9 @@ from .passwords import (  # noqa: F401  (the password rules, as accounts' caller
     check_new_password,
     password_problem,
 )
-from .ruc import PREFIXES, ruc_check_digit
+from .ruc import normalise_ruc, ruc_problem  # noqa: F401  (callers ask accounts)
 
 INVITE_VALID_FOR = timedelta(days=14)
-RUC_LENGTH = 11
 
 
 EMAIL_TAKEN = _l("Ya existe una cuenta con este correo.")
@@ -52,11 +51,6 @@ def hash_token(token: str) -> str:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
-def normalise_ruc(value: str) -> str:
-    """A RUC as typed, without the spaces people put between digit groups."""
-    return "".join(value.split())
 
 
 def email_taken(session: Session, email: str) -> bool:
@@ -87,22 +81,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def ruc_taken(session: Session, ruc: str) -> bool:
     return session.scalar(sa.select(Buyer.id).where(Buyer.ruc == normalise_ruc(ruc))) is not None
-
-
-def ruc_problem(value: str) -> str | None:
-    """What is wrong with a typed RUC, in words a person can act on; None if it is valid."""
-    ruc = normalise_ruc(value)
-    if not ruc:
-        return _l("Escribe el RUC del negocio.")
-    if not (ruc.isascii() and ruc.isdigit()):
-        return _l("El RUC solo lleva números (del 0 al 9), sin letras ni guiones.")
-    if len(ruc) != RUC_LENGTH:
-        return _l("El RUC tiene %(n)s dígitos; escribiste %(count)s.", n=RUC_LENGTH, count=len(ruc))
-    if ruc[:2] not in PREFIXES:
-        return _l("Un RUC empieza con 10, 15, 16, 17 o 20; revisa los primeros dígitos.")
-    if ruc_check_digit(ruc[:10]) != int(ruc[10]):
-        return _l("Este RUC no es válido: el dígito verificador no coincide. Revisa el número.")
-    return None
 
 
 def identity_words(user: User) -> tuple[str, tuple[str, ...]]:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 import stripe
@@ -49,6 +49,7 @@ from ..models.catalog import (
     REASON_SAMPLE,
 )
 from ..models.orders import SOURCE_ONE_OFF, SOURCE_SAMPLE
+from ..numbers import read_decimal
 from ..types import utcnow
 from . import DomainError, accounts, card_payments, delivery, invoicing, order_payments, pricing
 from . import calendar as cal
@@ -67,11 +68,10 @@ SAMPLE_KG = Decimal("0.5")  # a sample is half a kilo, or one piece
 
 def clean_quantity(raw, unit: str, field: str = "quantity", allow_zero: bool = False) -> Decimal:
     """A quantity typed by a person, checked against the product's unit."""
-    try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_l("Escribe una cantidad, por ejemplo 2.5."), field=field) from None
-    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
+    value = read_decimal(raw)
+    if value is None:
+        raise DomainError(_l("Escribe una cantidad, por ejemplo 2.5."), field=field)
+    if value < 0 or (value == 0 and not allow_zero):
         raise DomainError(_l("La cantidad debe ser mayor que cero."), field=field)
     if value > MAX_QUANTITY:
         raise DomainError(_l("La cantidad es demasiado grande."), field=field)

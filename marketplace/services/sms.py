@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,6 +42,7 @@ from ..models.sms import (
     InboundSms,
     PromoterRequest,
 )
+from ..numbers import NotANumber, parse_decimal
 from ..types import utcnow
 from . import DomainError, catalog, ordering
 from . import order_states as st
@@ -84,7 +85,7 @@ KEYWORDS: dict[str, str] = {
     "YANAPAY": HELP,  # "help"
 }
 
-ORDER_NUMBER = re.compile(r"^(?:Q-?)?0*(\d{1,9})$")
+ORDER_NUMBER = re.compile(r"^(?:Q-?)?0*([0-9]{1,9})$")
 MAX_SMS = 300  # replies are kept to about two SMS
 
 
@@ -108,10 +109,10 @@ def normalise(text: str) -> str:
 def parse_quantity(word: str) -> tuple[Decimal, bool] | None:
     add = word.startswith("+")
     try:
-        value = Decimal(word.lstrip("+").replace(",", "."))
-    except InvalidOperation:
+        value = parse_decimal(word.lstrip("+"))
+    except NotANumber:
         return None
-    if not value.is_finite() or value < 0:
+    if value is None or value < 0:
         return None
     return value, add
 

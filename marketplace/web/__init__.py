@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from ..labels import LANGUAGE_NAMES
 from ..sms.routes import bp as sms_bp
+from . import converters
 from .auth.blueprint import bp as auth_bp
 from .buyer.blueprint import bp as buyer_bp
 from .media import bp as media_bp
@@ -16,6 +17,7 @@ from .webhooks import bp as webhooks_bp
 
 
 def register(app: Flask) -> None:
+    converters.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(buyer_bp, url_prefix="/buyer")

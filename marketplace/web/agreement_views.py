@@ -8,7 +8,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -17,6 +16,7 @@ from ..labels import AGREEMENT_STATUS_LABELS, AGREEMENT_STATUS_TONES
 from ..models.agreements import ACTIVE, DRAFT, ENDED, PAUSED, PROPOSED
 from ..services import DomainError
 from ..services import agreements as svc
+from .form_fields import FlaskForm
 
 
 class DeclineForm(FlaskForm):

@@ -4,7 +4,6 @@ edits the profile or the staff create and edit the association."""
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import (
     DataRequired,
@@ -12,25 +11,24 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from ..formatting import cents_from_soles, lima_today
-from ..services.ruc import is_valid_ruc
-from .form_fields import PHONE, NumberField, WholeNumberField, max_decimals, strip
+from .form_fields import (
+    PHONE,
+    FlaskForm,
+    NumberField,
+    RucField,
+    WholeNumberField,
+    max_decimals,
+    strip,
+)
 
 
 def not_in_future_year(form, field):
     if field.data is not None and field.data > lima_today().year:
         raise ValidationError(_l("El año no puede ser futuro."))
-
-
-def valid_ruc(form, field) -> None:
-    if field.data and not is_valid_ruc(field.data):
-        raise ValidationError(
-            _l("El RUC no es válido: son 11 dígitos y el último es un dígito de control.")
-        )
 
 
 class AssociationFields(FlaskForm):
@@ -87,16 +85,7 @@ class AssociationFields(FlaskForm):
             max_decimals(2, _l("Usa como máximo dos decimales.")),
         ],
     )
-    ruc = StringField(
-        _l("RUC"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Regexp(r"^[0-9]{11}$", message=_l("El RUC tiene 11 dígitos.")),
-            valid_ruc,
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
+    ruc = RucField()
     sanitary_registration = StringField(
         _l("Registro sanitario"),
         filters=[strip],

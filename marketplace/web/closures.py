@@ -16,8 +16,7 @@ from flask import abort, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from ..extensions import db
@@ -26,29 +25,24 @@ from ..models import Association, AssociationClosure, Order
 from ..services import DomainError
 from ..services import calendar as cal
 from ..services import order_states as ost
+from .form_fields import DayField, FlaskForm
 from .htmx import is_partial_request, render
 
 OPEN_STATUSES = (ost.PLACED, ost.CONFIRMED, ost.DISPATCHED)
 
 
-class DayField(DateField):
-    """A date typed or picked (YYYY-MM-DD), with a message in the user's language."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Escribe una fecha como 2026-06-24 (año-mes-día).")) from None
+DATE_HINT = _l("Escribe una fecha como 2026-06-24 (año-mes-día).")
 
 
 class ClosureForm(FlaskForm):
     start_date = DayField(
         _l("Primer día sin entregas"),
+        message=DATE_HINT,
         validators=[InputRequired(_l("Escribe el primer día sin entregas."))],
     )
     end_date = DayField(
         _l("Último día sin entregas"),
+        message=DATE_HINT,
         validators=[
             InputRequired(_l("Escribe el último día sin entregas (el mismo si es un solo día)."))
         ],

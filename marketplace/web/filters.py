@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..formatting import lima_today
 from ..models.accounts import BUYER_KINDS, CITIES
 from ..models.catalog import CATEGORIES
+from ..numbers import parse_date, parse_id
 from ..services.reporting import GRAINS, PRESETS, Filters
 
 PRESET_LABELS = {
@@ -28,10 +29,7 @@ PICK_FROM_LIST = _l("Elige una opción de la lista.")
 
 
 def _parse_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
+    return parse_date(raw)
 
 
 def _scope(args: Mapping[str, str], errors: dict[str, str]) -> dict:
@@ -39,8 +37,8 @@ def _scope(args: Mapping[str, str], errors: dict[str, str]) -> dict:
     scope: dict = {}
     for name in ID_FIELDS:
         raw = (args.get(name) or "").strip()
-        if raw.isdigit():
-            scope[name] = int(raw)
+        if parse_id(raw):
+            scope[name] = parse_id(raw)
         elif raw:
             errors[name] = str(PICK_FROM_LIST)
     for name, allowed in CHOICES.items():

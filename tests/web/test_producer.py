@@ -185,8 +185,8 @@ def test_changing_the_sanitary_registration_clears_its_verification(client, prom
         ({"min_order": "10.555"}, "min_order", "Usa como máximo dos decimales."),
         ({"min_order": "-5"}, "min_order", "Entre 0 y 1 000 000 soles."),
         ({"min_order": "mucho"}, "min_order", "Escribe un número"),
-        ({"ruc": "2060123456"}, "ruc", "El RUC tiene 11 dígitos."),
-        ({"ruc": BAD_CHECK_DIGIT}, "ruc", "El RUC no es válido"),
+        ({"ruc": "2060123456"}, "ruc", "El RUC tiene 11 dígitos; escribiste 10."),
+        ({"ruc": BAD_CHECK_DIGIT}, "ruc", "el dígito verificador no coincide"),
         ({"contact_phone": "llámame"}, "contact_phone", "Escribe un teléfono"),
     ],
 )

@@ -121,9 +121,9 @@ def test_create_without_optional_credentials(client, staff):
         ({"min_order": "-5"}, "Entre 0 y 1 000 000 soles."),
         ({"founded_year": "1850"}, "Escribe un año desde 1900."),
         ({"founded_year": "2999"}, "El año no puede ser futuro."),
-        ({"ruc": WRONG_CHECK_DIGIT_RUC}, "El RUC no es válido"),
-        ({"ruc": "2049000001"}, "El RUC tiene 11 dígitos."),
-        ({"ruc": "2049000001A"}, "El RUC tiene 11 dígitos."),
+        ({"ruc": WRONG_CHECK_DIGIT_RUC}, "el dígito verificador no coincide"),
+        ({"ruc": "2049000001"}, "El RUC tiene 11 dígitos; escribiste 10."),
+        ({"ruc": "2049000001A"}, "El RUC solo lleva números"),
         ({"contact_phone": "llámame"}, "Escribe un teléfono: solo números y +."),
         ({"delivery_weekdays": None}, "Elige al menos un día de entrega."),
         ({"delivery_weekdays": ["8"]}, "Elige días de la lista."),
@@ -145,7 +145,7 @@ def test_invalid_ruc_is_marked_on_the_ruc_field(client, staff):
     data = new_association_form(ruc=WRONG_CHECK_DIGIT_RUC)
     html = client.post("/staff/associations/new", data=data).data.decode()
     assert 'aria-describedby="ruc-err ruc-hint"' in html
-    assert '<p class="error" id="ruc-err">El RUC no es válido' in html
+    assert '<p class="error" id="ruc-err">Este RUC no es válido' in html
 
 
 def test_duplicate_name_is_refused(client, staff):
@@ -215,7 +215,7 @@ def test_edit_refuses_invalid_input(client, staff):
     response = client.post(url, data=new_association_form(region="", ruc="123"))
     assert response.status_code == 422
     page = text(response.data)
-    assert "Escribe la región." in page and "El RUC no es válido" in page
+    assert "Escribe la región." in page and "El RUC tiene 11 dígitos; escribiste 3." in page
 
 
 def test_edit_refuses_the_ruc_of_another_association(client, staff):

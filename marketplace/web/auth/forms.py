@@ -2,7 +2,6 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,7 +17,7 @@ from ...models import BUYER_KINDS, CITIES
 from ...services import accounts
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from ...services.passwords import TOO_COMMON, TOO_PERSONAL, is_common, is_personal
-from ..form_fields import choices, strip
+from ..form_fields import FlaskForm, RucField, choices, strip
 
 
 def email_field(label=None, **render_kw) -> EmailField:
@@ -126,11 +125,7 @@ class RegisterForm(FlaskForm):
             Length(max=200, message=_l("Usa como máximo %(max)d caracteres.")),
         ],
     )
-    ruc = StringField(
-        _l("RUC"),
-        filters=[strip],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
-    )
+    ruc = RucField(required=True)
     kind = SelectField(
         _l("Tipo de negocio"),
         choices=choices(BUYER_KIND_LABELS, first=("", _l("Elige…"))),
@@ -173,9 +168,6 @@ class RegisterForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
     def validate_ruc(self, field):
-        problem = accounts.ruc_problem(field.data or "")
-        if problem:
-            raise ValidationError(str(problem))
         if accounts.ruc_taken(db.session, field.data):
             raise ValidationError(str(accounts.RUC_TAKEN))
 

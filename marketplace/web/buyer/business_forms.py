@@ -1,13 +1,12 @@
 """Forms of the buyer's business page: colleagues and delivery addresses."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ...labels import CITY_LABELS
 from ...models import CITIES
-from ..form_fields import strip
+from ..form_fields import FlaskForm, strip
 
 
 class ColleagueForm(FlaskForm):

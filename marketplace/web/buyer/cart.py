@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import stripe
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -20,9 +17,11 @@ from ...formatting import lima_date
 from ...labels import city_label
 from ...models import Product
 from ...models.payments import METHOD_ACCOUNT, METHOD_CARD
+from ...numbers import parse_date, parse_id
 from ...permissions import buyer_required, get_or_404
 from ...services import DomainError, order_payments, ordering
 from ...services.stock import InsufficientStock
+from ..form_fields import FlaskForm, WholeNumberField
 from ..htmx import is_partial_request, render
 from ..redirects import safe_next
 from . import bp
@@ -32,7 +31,7 @@ CART_CHANGED = "cartChanged"  # HX-Trigger event the nav badge listens for
 
 
 class AddToCartForm(FlaskForm):
-    product_id = IntegerField(validators=[InputRequired()])
+    product_id = WholeNumberField(validators=[InputRequired()])
     quantity = StringField(_l("Cantidad"), validators=[InputRequired(_l("Escribe una cantidad."))])
     next = HiddenField()
 
@@ -234,17 +233,6 @@ def cart_remove(product_id: int):
         return redirect(url_for("buyer.cart"), code=303)
     view = current_view()
     return with_cart_changed(render_cart(view, checkout_form_for(view)))
-
-
-def parse_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-
-
-def parse_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @bp.route("/checkout", methods=["POST"])

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -19,9 +18,11 @@ from ...extensions import db
 from ...formatting import lima_date, lima_today, money
 from ...labels import order_status_label
 from ...models import Association, Order, Product
+from ...numbers import parse_date, parse_id, parse_page
 from ...permissions import buyer_required, get_or_404, order_for_buyer
 from ...services import DomainError, accounts, calendar, delivery, invoicing, ordering
 from ...services import order_states as st
+from ..form_fields import DayField, FlaskForm
 from ..htmx import render
 from . import bp
 
@@ -34,8 +35,8 @@ class OrderFilterForm(FlaskForm):
 
     status = SelectField(_l("Estado"), validators=[Optional()], validate_choice=False)
     association = SelectField(_l("Asociación"), validators=[Optional()], validate_choice=False)
-    date_from = DateField(_l("Entrega desde"), validators=[Optional()])
-    date_to = DateField(_l("Entrega hasta"), validators=[Optional()])
+    date_from = DayField(_l("Entrega desde"), validators=[Optional()])
+    date_to = DayField(_l("Entrega hasta"), validators=[Optional()])
 
 
 class CancelForm(FlaskForm):
@@ -43,15 +44,14 @@ class CancelForm(FlaskForm):
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return parse_page(request.args.get("page"))
 
 
 def filtered_orders(query, form: OrderFilterForm):
     if form.status.data in st.STATUSES:
         query = query.where(Order.status == form.status.data)
-    if form.association.data and form.association.data.isdigit():
-        query = query.where(Order.association_id == int(form.association.data))
+    if parse_id(form.association.data):
+        query = query.where(Order.association_id == parse_id(form.association.data))
     if form.date_from.data:
         query = query.where(Order.delivery_date >= form.date_from.data)
     if form.date_to.data:
@@ -209,11 +209,8 @@ def sample_request(product_id: int):
     pending = ordering.pending_sample(db.session, current_user.buyer_id, product.id)
     status = 200
     if form.validate_on_submit():
-        try:
-            when = date.fromisoformat(form.delivery_date.data or "")
-        except ValueError:
-            when = None
-        address_id = int(form.address_id.data) if (form.address_id.data or "").isdigit() else None
+        when = parse_date(form.delivery_date.data)
+        address_id = parse_id(form.address_id.data)
         try:
             order = ordering.request_sample(db.session, current_user, product.id, address_id, when)
             db.session.commit()

@@ -7,7 +7,6 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from ...database import begin_write
@@ -16,6 +15,7 @@ from ...models import CardCheckout, CardPayment, Order
 from ...permissions import buyer_required, order_for_buyer
 from ...security_headers import CONTENT_SECURITY_POLICY
 from ...services import DomainError, card_payments, order_payments
+from ..form_fields import FlaskForm
 from ..htmx import render
 from . import bp
 

@@ -10,11 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -29,10 +26,12 @@ from ...formatting import lima_date
 from ...labels import STANDING_STATUS_LABELS, STANDING_STATUS_TONES, WEEKDAY_WORDS
 from ...models import Association, DeliveryRule, Product
 from ...models.standing_orders import SO_CANCELLED
+from ...numbers import parse_date, parse_id
 from ...permissions import buyer_required, standing_order_for_buyer
 from ...services import DomainError, accounts, agreements, calendar
 from ...services import standing as so
 from ...types import utcnow
+from ..form_fields import DayField, FlaskForm, WholeNumberField, coerce_id
 from ..htmx import is_partial_request, render
 from . import bp
 
@@ -43,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class StandingOrderForm(FlaskForm):
-    address_id = SelectField(_l("Entregar en"), coerce=int, validate_choice=False)
+    address_id = SelectField(_l("Entregar en"), coerce=coerce_id, validate_choice=False)
     schedule_kind = RadioField(
         _l("Cada cuánto"),
         choices=[
@@ -66,9 +65,11 @@ class StandingOrderForm(FlaskForm):
         ],
         default="1",
     )
-    month_day = IntegerField(_l("Día del mes"), validators=[Optional(), NumberRange(min=1, max=31)])
-    start_date = DateField(_l("Primera entrega desde"), validators=[InputRequired()])
-    end_date = DateField(_l("Última entrega (opcional)"), validators=[Optional()])
+    month_day = WholeNumberField(
+        _l("Día del mes"), validators=[Optional(), NumberRange(min=1, max=31)]
+    )
+    start_date = DayField(_l("Primera entrega desde"), validators=[InputRequired()])
+    end_date = DayField(_l("Última entrega (opcional)"), validators=[Optional()])
     notes = StringField(
         _l("Nota para la asociación (opcional)"), validators=[Optional(), Length(max=300)]
     )
@@ -87,15 +88,15 @@ class StandingOrderForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    until = DateField(_l("Reanudar el (opcional)"), validators=[Optional()])
+    until = DayField(_l("Reanudar el (opcional)"), validators=[Optional()])
 
 
 def posted_quantities() -> dict[int, str]:
     """`qty_<product id>` fields of the posted form."""
     result = {}
     for key, value in request.form.items():
-        if key.startswith("qty_") and key[4:].isdigit():
-            result[int(key[4:])] = value
+        if key.startswith("qty_") and parse_id(key[4:]):
+            result[parse_id(key[4:])] = value
     return result
 
 
@@ -217,14 +218,13 @@ def pick_page():
 def standing_order_new():
     source = request.form if request.method == "POST" else request.args
     agreement = None
-    if source.get("agreement_id", "").isdigit():
-        agreement = db.session.get(agreements.Agreement, int(source["agreement_id"]))
+    if parse_id(source.get("agreement_id")):
+        agreement = db.session.get(agreements.Agreement, parse_id(source["agreement_id"]))
         if agreement is None or agreement.buyer_id != current_user.buyer_id:
             abort(404)
     association_id = agreement.association_id if agreement else source.get("association_id", "")
-    association = (
-        db.session.get(Association, int(association_id)) if str(association_id).isdigit() else None
-    )
+    association_id = parse_id(str(association_id))
+    association = db.session.get(Association, association_id) if association_id else None
     if association is None:
         return pick_page(), 400 if request.method == "POST" else 200
     form = StandingOrderForm()
@@ -399,10 +399,10 @@ def standing_order_cancel(standing_order_id: int):
 
 
 def delivery_day(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    when = parse_date(raw)
+    if when is None:
         abort(404)
+    return when
 
 
 def render_delivery(standing_order, found, errors=None, status=200):
@@ -434,9 +434,9 @@ def standing_delivery(standing_order_id: int, day: str):
     errors: dict = {}
     if FlaskForm().validate_on_submit():
         quantities = posted_quantities()
-        added = request.form.get("add_product_id", "")
-        if added.isdigit() and request.form.get("add_quantity", "").strip():
-            quantities[int(added)] = request.form["add_quantity"]
+        added = parse_id(request.form.get("add_product_id"))
+        if added and request.form.get("add_quantity", "").strip():
+            quantities[added] = request.form["add_quantity"]
         try:
             so.change_delivery(db.session, current_user, standing_order, when, quantities)
             db.session.commit()

@@ -1,9 +1,8 @@
 """The promoter's forms: profile, story, photos, delivery rules, products and stock."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -24,8 +23,16 @@ from wtforms.validators import (
 
 from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
+from ...numbers import MAX_QUANTITY, NotANumber, parse_decimal
 from ..association_fields import AssociationFields
-from ..form_fields import CheckboxesField, NumberField, WholeNumberField, choices, max_decimals
+from ..form_fields import (
+    CheckboxesField,
+    FlaskForm,
+    NumberField,
+    WholeNumberField,
+    choices,
+    max_decimals,
+)
 
 
 def greater_than_zero(message):
@@ -172,6 +179,6 @@ class StockForm(FlaskForm):
     def seen(self) -> Decimal | None:
         """The stock figure the promoter was looking at, if the form carried it."""
         try:
-            return Decimal(self.seen_on_hand.data) if self.seen_on_hand.data else None
-        except InvalidOperation:
+            return parse_decimal(self.seen_on_hand.data, max_value=MAX_QUANTITY)
+        except NotANumber:
             return None

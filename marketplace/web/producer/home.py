@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,6 +25,7 @@ from ...formatting import lima_today
 from ...labels import unit_quantity
 from ...models import Order, Product
 from ...models.sms import PromoterRequest
+from ...numbers import NotANumber, parse_decimal
 from ...permissions import (
     order_for_promoter,
     own_association,
@@ -36,6 +36,7 @@ from ...services import DomainError, catalog, ordering
 from ...services import order_states as st
 from ...services import standing as so
 from ...services.stock import StockChanged
+from ..form_fields import FlaskForm
 from ..htmx import is_partial_request
 from . import bp
 
@@ -182,10 +183,9 @@ def out_of_band_short() -> str:
 
 def parse_quantity(raw: str | None) -> Decimal | None:
     try:
-        value = Decimal((raw or "").strip().replace(",", "."))
-    except InvalidOperation:
+        return parse_decimal(raw)
+    except NotANumber:
         return None
-    return value if value.is_finite() else None
 
 
 def stock_row(product: Product, *, status: int = 200, **extra):

@@ -11,7 +11,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
@@ -19,9 +18,11 @@ from wtforms.validators import Length, Optional
 from ...extensions import db
 from ...formatting import money
 from ...models import Order
+from ...numbers import parse_page
 from ...permissions import order_for_promoter, promoter_required
 from ...services import DomainError, order_payments, ordering
 from ...services import order_states as st
+from ..form_fields import FlaskForm
 from ..htmx import is_partial_request, render
 from . import bp
 
@@ -73,8 +74,7 @@ def view_counts() -> dict[str, int]:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return parse_page(request.args.get("page"))
 
 
 @bp.route("/orders")

@@ -1,11 +1,11 @@
 """The catalog's filters: a GET form, so a filtered catalog is a shareable link."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 
 from ...labels import CATEGORY_LABELS, CITY_LABELS
 from ...models import CATEGORIES, CITIES
+from ..form_fields import FlaskForm
 from .queries import CatalogFilters
 
 MAX_QUERY_LENGTH = 100

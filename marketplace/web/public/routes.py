@@ -3,6 +3,7 @@
 from flask import abort, render_template, request
 
 from ...extensions import db
+from ...numbers import parse_page
 from ...services import calendar
 from ..htmx import render
 from . import bp
@@ -25,7 +26,7 @@ def index():
     filters = form.filters()
     results = db.paginate(
         catalog(filters),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=parse_page),
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -3,23 +3,12 @@ and see every standing order."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ...extensions import db
@@ -32,29 +21,32 @@ from ...labels import (
 )
 from ...models import Association, Buyer, Product
 from ...models.agreements import AGREEMENT_STATUSES, DRAFT, FREQUENCIES, Agreement
+from ...numbers import MAX_QUANTITY, MAX_SOLES, NotANumber, parse_decimal, parse_id
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError
 from ...services import agreements as svc
 from ...services import standing as so
 from ..agreement_views import agreement_context, next_moves
+from ..form_fields import DayField, FlaskForm, NumberField, WholeNumberField
 from . import bp
 
 TEXTS = ("flavour_standard", "activations", "merchandising", "visits")
 
 
 class AgreementForm(FlaskForm):
-    start_date = DateField(_l("Inicio"), validators=[InputRequired()])
-    end_date = DateField(_l("Fin (opcional)"), validators=[Optional()])
-    committed_kg_per_month = DecimalField(
+    start_date = DayField(_l("Inicio"), validators=[InputRequired()])
+    end_date = DayField(_l("Fin (opcional)"), validators=[Optional()])
+    committed_kg_per_month = NumberField(
         _l("Volumen comprometido (kg al mes)"),
         places=3,
+        max_value=MAX_QUANTITY,
         validators=[InputRequired(), NumberRange(min=0)],
     )
     delivery_frequency = SelectField(
         _l("Frecuencia de entrega"),
         choices=[SelectChoice(f, svc.FREQUENCY_LABELS[f]) for f in FREQUENCIES],
     )
-    payment_terms_days = IntegerField(
+    payment_terms_days = WholeNumberField(
         _l("Plazo de pago (días; 0 = contra entrega)"),
         default=0,
         validators=[InputRequired(), NumberRange(min=0, max=120)],
@@ -92,15 +84,14 @@ def posted_prices(products) -> tuple[dict[int, int], dict[int, str]]:
     """`price_<product id>` in soles -> céntimos; an empty box means no agreed price."""
     prices, errors = {}, {}
     for product in products:
-        raw = request.form.get(f"price_{product.id}", "").strip().replace(",", ".")
-        if not raw:
-            continue
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
+            value = parse_decimal(request.form.get(f"price_{product.id}"), max_value=MAX_SOLES)
+        except NotANumber:
             errors[product.id] = _("Escribe un precio, por ejemplo 26.50.")
             continue
-        if not value.is_finite() or value < 0:
+        if value is None:
+            continue
+        if value < 0:
             errors[product.id] = _("El precio no puede ser negativo.")
             continue
         prices[product.id] = cents_from_soles(value)
@@ -152,9 +143,9 @@ def agreements():
 def agreement_new():
     source = request.form if request.method == "POST" else request.args
     buyer_id, association_id = source.get("buyer_id", ""), source.get("association_id", "")
-    buyer = db.session.get(Buyer, int(buyer_id)) if buyer_id.isdigit() else None
+    buyer = db.session.get(Buyer, parse_id(buyer_id)) if parse_id(buyer_id) else None
     association = (
-        db.session.get(Association, int(association_id)) if association_id.isdigit() else None
+        db.session.get(Association, parse_id(association_id)) if parse_id(association_id) else None
     )
     if buyer is None or association is None:
         page = render_template(

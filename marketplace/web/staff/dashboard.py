@@ -22,6 +22,7 @@ from ...labels import BUYER_KIND_LABELS, CATEGORY_LABELS, CITY_LABELS, order_num
 from ...models import Association, Buyer
 from ...models.accounts import BUYER_KINDS, CITIES
 from ...models.catalog import CATEGORIES
+from ...numbers import parse_page
 from ...permissions import staff_required
 from ...services import reporting
 from ...services.kilos import kg_from_millionths
@@ -268,7 +269,7 @@ def dashboard():
 @staff_required
 def dashboard_lines():
     filters, errors = _filters()
-    page = request.args.get("page", default=1, type=int) or 1
+    page = request.args.get("page", default=1, type=parse_page)
     figure = request.args.get("figure") or None
     return htmx.render(
         "staff/dashboard_lines.html",

@@ -1,7 +1,6 @@
 """Forms of the staff back office: associations, promoter invitations and list filters."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     Form,
@@ -19,7 +18,7 @@ from wtforms.validators import (
 
 from ...labels import CITY_LABELS, WEEKDAY_CHOICES
 from ..association_fields import AssociationFields
-from ..form_fields import PHONE, CheckboxesField, WholeNumberField, choices, strip
+from ..form_fields import PHONE, CheckboxesField, FlaskForm, WholeNumberField, choices, strip
 
 NOT_IN_LIST = _l("Elige una opción de la lista.")
 

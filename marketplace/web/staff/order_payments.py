@@ -7,23 +7,27 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DecimalField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from ...database import begin_write
 from ...extensions import db
 from ...formatting import cents_from_soles
 from ...models import Invoice, Order
+from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, card_payments, order_payments, ordering, payouts, refunds
+from ..form_fields import FlaskForm, NumberField
 from . import bp
 from .payments import _add_error
 
 
 class RefundForm(FlaskForm):
-    amount = DecimalField(
-        _l("Monto a devolver (S/)"), places=2, validators=[InputRequired(), NumberRange(min=0.01)]
+    amount = NumberField(
+        _l("Monto a devolver (S/)"),
+        places=2,
+        max_value=MAX_SOLES,
+        validators=[InputRequired(), NumberRange(min=0.01)],
     )
     reason = StringField(
         _l("Motivo (el cliente lo leerá)"), validators=[InputRequired(), Length(max=120)]

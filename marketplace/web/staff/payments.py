@@ -5,33 +5,30 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-)
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ...extensions import db
 from ...formatting import cents_from_soles, lima_today, soles
 from ...models import Association, AssociationFee, Buyer, Invoice
 from ...models.payments import PAYMENT_METHODS
+from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, credit, invoicing, payouts
+from ..form_fields import DayField, FlaskForm, NumberField, WholeNumberField
 from ..invoice_pdf import pdf_response
 from . import bp
 
 
 class TermsForm(FlaskForm):
-    net_days = IntegerField(
+    net_days = WholeNumberField(
         _l("Plazo (días)"), validators=[InputRequired(), NumberRange(1, credit.MAX_NET_DAYS)]
     )
-    limit = DecimalField(
-        _l("Línea de crédito (S/)"), places=2, validators=[InputRequired(), NumberRange(0)]
+    limit = NumberField(
+        _l("Línea de crédito (S/)"),
+        places=2,
+        max_value=MAX_SOLES,
+        validators=[InputRequired(), NumberRange(0)],
     )
 
 
@@ -40,23 +37,29 @@ class PaymentForm(FlaskForm):
         _l("Medio de pago"),
         choices=[SelectChoice(m, invoicing.METHOD_LABELS[m]) for m in PAYMENT_METHODS],
     )
-    amount = DecimalField(
-        _l("Monto (S/)"), places=2, validators=[InputRequired(), NumberRange(min=0.01)]
+    amount = NumberField(
+        _l("Monto (S/)"),
+        places=2,
+        max_value=MAX_SOLES,
+        validators=[InputRequired(), NumberRange(min=0.01)],
     )
-    received_on = DateField(_l("Fecha de pago"), validators=[InputRequired()])
+    received_on = DayField(_l("Fecha de pago"), validators=[InputRequired()])
     reference = StringField(_l("Referencia (n.º de operación)"), validators=[Length(max=80)])
 
 
 class FeeForm(FlaskForm):
-    fee_bps = IntegerField(
+    fee_bps = WholeNumberField(
         _l("Comisión propia (puntos básicos; vacío: la general)"),
         validators=[Optional(), NumberRange(0, 10000)],
     )
 
 
 class PayoutForm(FlaskForm):
-    amount = DecimalField(
-        _l("Monto (S/)"), places=2, validators=[InputRequired(), NumberRange(min=0.01)]
+    amount = NumberField(
+        _l("Monto (S/)"),
+        places=2,
+        max_value=MAX_SOLES,
+        validators=[InputRequired(), NumberRange(min=0.01)],
     )
     reference = StringField(
         _l("Referencia de la transferencia"), validators=[InputRequired(), Length(max=120)]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...formatting import soles
 from ...models import ROLE_PROMOTER, Association, Buyer, Product, User
+from ...numbers import parse_page
 from ...ops.logging import fields
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, calendar, logins
@@ -399,7 +400,7 @@ def buyers():
         query = query.where(Buyer.city == filters.city.data)
     results = db.paginate(
         query.order_by(Buyer.id),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=parse_page),
         per_page=BUYERS_PER_PAGE,
         error_out=False,
     )
