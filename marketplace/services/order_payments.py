@@ -457,14 +457,22 @@ def checkout_to_reuse(
         raise DomainError(_l("El pago con tarjeta no está disponible."))
     if not state_of(session, order).needs_payment:
         raise DomainError(_l("Este pedido ya está pagado o no se paga con tarjeta."))
+    return _open_checkout(session, order, save_card)
+
+
+def _open_checkout(session: Session, order: Order, save_card: bool) -> CardCheckout | None:
+    """The hosted page opened a moment ago for this order and this choice, if any."""
     return session.scalar(
-        sa.select(CardCheckout).where(
+        sa.select(CardCheckout)
+        .where(
             CardCheckout.order_id == order.id,
             CardCheckout.status == CHECKOUT_OPEN,
             CardCheckout.save_card.is_(bool(save_card)),
             CardCheckout.amount_cents == order.total_cents,
             CardCheckout.created_at > utcnow() - CHECKOUT_REUSE,
         )
+        .order_by(CardCheckout.created_at, CardCheckout.id)
+        .limit(1)
     )
 
 
@@ -543,11 +551,22 @@ def open_checkout(
 
 
 def keep_checkout(session: Session, order: Order, opened: OpenedCheckout) -> CardCheckout:
-    """Write the buyer's customer (once) and the opened page."""
+    """Write the buyer's customer (once) and the opened page; returns the page to send the
+    buyer to.
+
+    Requests that raced to open the same page (five tabs, a double click) all end here: the
+    order row is locked first, so the first one keeps its page and the others find it and
+    send their buyer there too. Each insert runs in a savepoint, and a row another request
+    wrote meanwhile (the buyer's customer, the same Stripe session) is read back instead.
+    """
+    session.get(Order, order.id, with_for_update=True, populate_existing=True)
+    earlier = _open_checkout(session, order, opened.save_card)
+    if earlier is not None:
+        return earlier  # a page Stripe opened again for a racing request is never shown
     if session.get(BuyerCard, order.buyer_id) is None:
-        session.add(BuyerCard(buyer_id=order.buyer_id, customer_id=opened.customer_id))
+        _insert_once(session, BuyerCard(buyer_id=order.buyer_id, customer_id=opened.customer_id))
     record = session.get(CardCheckout, opened.checkout_id)
-    if record is None:  # the same page twice (a double click): kept once
+    if record is None:
         record = CardCheckout(
             id=opened.checkout_id,
             order_id=order.id,
@@ -556,9 +575,21 @@ def keep_checkout(session: Session, order: Order, opened: OpenedCheckout) -> Car
             save_card=opened.save_card,
             url=opened.url,
         )
-        session.add(record)
+        if not _insert_once(session, record):
+            record = session.get(CardCheckout, opened.checkout_id)
     session.flush()
     return record
+
+
+def _insert_once(session: Session, row) -> bool:
+    """Insert `row` in a savepoint; False when another transaction inserted its key first
+    (the savepoint is rolled back and the transaction goes on)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except sa.exc.IntegrityError:
+        return False
+    return True
 
 
 def _checkout_problem(record: CardCheckout, data: dict) -> str | None:
