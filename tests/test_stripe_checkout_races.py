@@ -3,44 +3,25 @@ slow line): one Stripe Checkout Session per order, every request sent to it, no 
 
 Real threads released together; runs on SQLite and on PostgreSQL (TEST_DATABASE_URL)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from marketplace.extensions import db
 from marketplace.models import CardCheckout, Order
 from tests.concurrency import raised, run_together
-from tests.factories import StaffFactory, ordering_world
-from tests.test_card_checkout import card_checkout, last_order
+from tests.test_card_checkout import app_config, card_checkout, frozen, last_order, w  # noqa: F401  (fixtures)
 from tests.web.test_cart import add, checkout_form
 from tests.web.test_payments import as_user
 
 pytest.importorskip("localstripe.server")
 
-MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 TABS = 5
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(MONDAY, tick=False):
-        yield
-
-
 @pytest.fixture
-def app_config(stripe_config):
-    return stripe_config
-
-
-@pytest.fixture
-def w(app):
-    world = ordering_world()
-    world.staff = StaffFactory(email="equipo@example.pe")
-    db.session.commit()
-    return world
+def world(request):
+    """The ordering world of the card tests (their `w`): buyers, an association, cheese."""
+    return request.getfixturevalue("w")
 
 
 def checkouts_of(order_id: int) -> list[CardCheckout]:
@@ -49,12 +30,12 @@ def checkouts_of(order_id: int) -> list[CardCheckout]:
     return list(db.session.scalars(query.order_by(CardCheckout.created_at)))
 
 
-def test_five_tabs_paying_one_order_by_card_open_one_session(app, w, fake_checkout):
-    first = as_user(app, w.buyer_user)
-    card_checkout(first, w, save=True)  # the page kept for "save the card"
+def test_five_tabs_paying_one_order_by_card_open_one_session(app, world, fake_checkout):
+    first = as_user(app, world.buyer_user)
+    card_checkout(first, world, save=True)  # the page kept for "save the card"
     order_id = last_order().id
     assert len(checkouts_of(order_id)) == 1
-    tabs = [as_user(app, w.buyer_user) for _ in range(TABS)]
+    tabs = [as_user(app, world.buyer_user) for _ in range(TABS)]
 
     def work(i):  # the pay page, "save the card" unticked: a page not opened yet
         return tabs[i].post(f"/buyer/orders/{order_id}/pay/card", data={"save_card": ""})
@@ -67,11 +48,11 @@ def test_five_tabs_paying_one_order_by_card_open_one_session(app, w, fake_checko
     assert {r.location for r in results} == {opened[0].url}
 
 
-def test_five_posts_of_the_card_checkout_open_one_session(app, w, fake_checkout):
-    first = as_user(app, w.buyer_user)
-    add(first, w.cheese, "4")
+def test_five_posts_of_the_card_checkout_open_one_session(app, world, fake_checkout):
+    first = as_user(app, world.buyer_user)
+    add(first, world.cheese, "4")
     data = checkout_form(first) | {"payment_method": "card", "save_card": "y"}
-    tabs = [as_user(app, w.buyer_user) for _ in range(TABS)]
+    tabs = [as_user(app, world.buyer_user) for _ in range(TABS)]
 
     def work(i):  # the same checkout form sent from five tabs
         return tabs[i].post("/buyer/checkout", data=data)
