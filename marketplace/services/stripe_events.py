@@ -31,7 +31,7 @@ from ..models.payments import (
     CARD_REQUIRES_ACTION,
 )
 from ..types import utcnow
-from .order_payments import complete_checkout
+from .card_checkout import complete_checkout
 
 log = logging.getLogger("qhatu.payments")
 
