@@ -5,9 +5,11 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from marketplace.extensions import db
 from marketplace.models import CardPayment, StripeEvent
@@ -162,3 +164,115 @@ def test_other_routes_still_require_csrf(client, card):
     assert response.status_code == 400  # the right password, but no CSRF token
     assert "Solicitud incorrecta" in response.get_data(as_text=True)
     assert client.get("/buyer/").status_code == 302  # nobody logged in
+
+
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("offset", "status"),
+    [(-301, 400), (-300, 200), (0, 200), (300, 200), (301, 400), (400, 400), (10**11, 400)],
+)
+def test_the_signature_time_must_be_within_five_minutes_either_way(client, card, offset, status):
+    payload = event("evt_t", "payment_intent.amount_capturable_updated", card)
+    with time_machine.travel(NOON, tick=False):
+        response = post(client, payload, sign(payload, int(NOON.timestamp()) + offset))
+    assert response.status_code == status, response.data
+    assert stored() == (status == 200)
+    assert status_of(card) == (CARD_AUTHORIZED if status == 200 else CARD_REQUIRES_ACTION)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["v1=abc", "t=,v1=abc", "t=soon,v1=abc", "t=١٧٠٠٠٠٠٠٠٠,v1=abc", "t=1,t=2,v1=abc", "garbage"],
+)
+def test_a_signature_header_without_one_plain_time_is_refused(client, card, header):
+    payload = event("evt_h", "payment_intent.amount_capturable_updated", card)
+    assert post(client, payload, header).status_code == 400
+    assert stored() == 0
+
+
+def signed(client, body):
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return post(client, payload, sign(payload))
+
+
+def intent_body(card, **changes):
+    return json.loads(event("evt_m", "payment_intent.amount_capturable_updated", card, **changes))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "evt_1",
+        17,
+        None,
+        {},
+        {"type": "payment_intent.succeeded", "data": {"object": {"id": "pi_test_1"}}},
+        {"id": "", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_test_1"}}},
+        {"id": 12, "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_test_1"}}},
+        {"id": "e" * 256, "type": "payment_intent.succeeded", "data": {"object": {}}},
+        {"id": "evt_m", "data": {"object": {"id": "pi_test_1"}}},
+        {"id": "evt_m", "type": ["payment_intent.succeeded"], "data": {"object": {}}},
+        {"id": "evt_m", "type": "payment_intent.succeeded"},
+        {"id": "evt_m", "type": "payment_intent.succeeded", "data": []},
+        {"id": "evt_m", "type": "payment_intent.succeeded", "data": {"object": "pi_test_1"}},
+        {"id": "evt_m", "type": "checkout.session.completed", "data": {"object": "cs_1"}},
+        {"id": "evt_m", "type": "payment_intent.succeeded", "data": {"object": {"id": 1}}},
+        b"{not json",
+        b'{"id": "evt_m", "type": "x", "data": {"object": {"amount": NaN}}}',
+        b"\xff\xfe",
+        b"[" * 100_000,
+    ],
+    ids=lambda body: repr(body)[:40],
+)
+def test_validly_signed_bodies_that_are_not_events_are_refused(client, card, body):
+    response = signed(client, body)
+    assert response.status_code == 400, response.data
+    assert stored() == 0
+    assert status_of(card) == CARD_REQUIRES_ACTION
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"metadata": "order 1"},
+        {"metadata": [1]},
+        {"amount": "1000"},
+        {"amount": 1.5},
+        {"amount": True},
+        {"amount": -1},
+        {"amount": 10**400},
+        {"amount_received": {"value": 1}},
+        {"last_payment_error": "declined"},
+        {"last_payment_error": {"message": 42}},
+        {"payment_method": {"card": "4242"}},
+        {"customer": 7},
+    ],
+    ids=lambda changes: repr(changes)[:40],
+)
+def test_fields_we_read_of_the_wrong_type_are_refused(client, card, changes):
+    response = signed(client, intent_body(card, **changes))
+    assert response.status_code == 400, response.data
+    assert stored() == 0
+    assert status_of(card) == CARD_REQUIRES_ACTION
+
+
+def test_a_completed_checkout_with_a_wrong_payment_intent_is_refused(client, card):
+    body = {
+        "id": "evt_cs",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_1", "payment_intent": {"object": "payment_intent"}}},
+    }
+    assert signed(client, body).status_code == 400
+    assert stored() == 0
+
+
+def test_unknown_event_types_are_stored_and_ignored(client, card):
+    body = {"id": "evt_u", "type": "customer.tax_id.created", "data": {"object": {"id": "x"}}}
+    response = signed(client, body)
+    assert response.status_code == 200, response.data
+    assert response.json["outcome"] == "ignored"
+    assert stored() == 1
+    assert status_of(card) == CARD_REQUIRES_ACTION

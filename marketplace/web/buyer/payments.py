@@ -14,7 +14,7 @@ from ...extensions import db
 from ...models import CardCheckout, CardPayment, Order
 from ...permissions import buyer_required, order_for_buyer
 from ...security_headers import CONTENT_SECURITY_POLICY
-from ...services import DomainError, card_payments, order_payments
+from ...services import DomainError, card_checkout, card_payments, order_payments
 from ..form_fields import FlaskForm
 from ..htmx import render
 from . import bp
@@ -51,12 +51,12 @@ def allow_forms_to_reach_checkout(response):
 def redirect_to_checkout(order: Order, save_card: bool):
     """Open the hosted card page for the order and send the browser there (303). Call it
     with the request's changes committed: Stripe is asked with no write transaction open."""
-    reused = order_payments.checkout_to_reuse(db.session, current_user, order, save_card)
+    reused = card_checkout.checkout_to_reuse(db.session, current_user, order, save_card)
     if reused is not None:
         return redirect(reused.url, code=303)
     order_id = order.id
     db.session.rollback()  # no write transaction stays open while Stripe answers
-    opened = order_payments.open_checkout(
+    opened = card_checkout.open_checkout(
         db.session,
         db.session.get(Order, order_id),
         save_card,
@@ -66,7 +66,7 @@ def redirect_to_checkout(order: Order, save_card: bool):
     )
     db.session.rollback()  # the reads above; the page is kept in a write transaction
     begin_write(db.session)
-    checkout = order_payments.keep_checkout(db.session, db.session.get(Order, order_id), opened)
+    checkout = card_checkout.keep_checkout(db.session, db.session.get(Order, order_id), opened)
     db.session.commit()
     return redirect(checkout.url, code=303)
 
@@ -154,7 +154,7 @@ def card_return():
     if checkout is None or checkout.buyer_id != current_user.buyer_id:
         abort(404)
     try:
-        outcome = order_payments.complete_checkout(db.session, checkout.id)
+        outcome = card_checkout.complete_checkout(db.session, checkout.id)
         db.session.commit()
     except stripe.StripeError:
         db.session.rollback()  # Stripe's webhook will record it; the page says so meanwhile
