@@ -23,6 +23,7 @@ from ..models.payments import ENTRY_FEE, ENTRY_PAYOUT, ENTRY_REFUND, ENTRY_SALE
 from ..ops.checks import check
 from . import DomainError
 from . import order_states as st
+from .form_keys import insert_once, recorded_with_key
 from .pricing import round_cents
 
 ENTRY_LABELS = {
@@ -134,8 +135,12 @@ def record_payout(
     association_id: int,
     amount_cents: int,
     reference: str,
+    form_key: str | None = None,
 ) -> LedgerEntry:
-    """Staff paid the association (bank transfer): never more than its balance."""
+    """Staff paid the association (bank transfer): never more than its balance.
+
+    A `form_key` already recorded returns that payout: the form records once.
+    """
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma registra pagos."))
     association = session.scalar(
@@ -143,6 +148,9 @@ def record_payout(
     )
     if association is None:
         raise DomainError(_l("Esa asociación no existe."))
+    first = recorded_with_key(session, LedgerEntry, form_key)
+    if first is not None:
+        return first
     amount_cents = int(amount_cents)
     if amount_cents <= 0:
         raise DomainError(_l("El monto debe ser mayor que cero."), field="amount")
@@ -157,10 +165,9 @@ def record_payout(
         amount_cents=-amount_cents,
         reference=reference[:120],
         actor_id=actor.id,
+        form_key=form_key,
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return insert_once(session, entry)
 
 
 def record_refund(

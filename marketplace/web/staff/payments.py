@@ -22,6 +22,7 @@ from ...models import Association, AssociationFee, Buyer, Invoice
 from ...models.payments import PAYMENT_METHODS
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, credit, invoicing, payouts
+from ..form_keys import FormKeyField, form_key
 from ..invoice_pdf import pdf_response
 from . import bp
 
@@ -45,6 +46,7 @@ class PaymentForm(FlaskForm):
     )
     received_on = DateField(_l("Fecha de pago"), validators=[InputRequired()])
     reference = StringField(_l("Referencia (n.º de operación)"), validators=[Length(max=80)])
+    form_key = FormKeyField()
 
 
 class FeeForm(FlaskForm):
@@ -61,6 +63,7 @@ class PayoutForm(FlaskForm):
     reference = StringField(
         _l("Referencia de la transferencia"), validators=[InputRequired(), Length(max=120)]
     )
+    form_key = FormKeyField()
 
 
 def _add_error(form, error: DomainError, default: str) -> None:
@@ -148,6 +151,7 @@ def buyer_payment(buyer_id: int):
             cents_from_soles(form.amount.data),
             form.received_on.data,
             form.reference.data,
+            form_key=form_key(form),
         )
         db.session.commit()
     except DomainError as error:
@@ -257,6 +261,7 @@ def association_payout(association_id: int):
             association.id,
             cents_from_soles(form.amount.data),
             form.reference.data,
+            form_key=form_key(form),
         )
         db.session.commit()
     except DomainError as error:
