@@ -171,7 +171,12 @@ def record_payout(
 
 
 def record_refund(
-    session: Session, actor: User | None, order: Order, amount_cents: int, reference: str = ""
+    session: Session,
+    actor: User | None,
+    order: Order,
+    amount_cents: int,
+    reference: str = "",
+    form_key: str | None = None,
 ) -> LedgerEntry:
     """Money given back to the buyer for a delivered order, out of the association's due."""
     if order.status != st.DELIVERED:
@@ -186,6 +191,7 @@ def record_refund(
         order_id=order.id,
         reference=(reference or order.number)[:120],
         actor_id=actor.id if actor is not None else None,
+        form_key=form_key,
     )
     session.add(entry)
     session.flush()

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry, Order, Payment
-from marketplace.models.payments import ENTRY_PAYOUT
+from marketplace.models.payments import ENTRY_PAYOUT, ENTRY_REFUND, PAY_CREDIT_NOTE
 from tests.concurrency import raised, run_together
 from tests.web.test_cart import add, checkout_form
-from tests.web.test_payments import as_user, deliver, frozen, w  # noqa: F401  (fixtures)
+from tests.web.test_payments import as_user, deliver, frozen, grant, w  # noqa: F401  (fixtures)
 
 POSTS = 5
 
@@ -93,3 +93,22 @@ def test_the_payout_form_posted_five_times_at_once_records_one_payout(app, w):  
     assert count(LedgerEntry, LedgerEntry.kind == ENTRY_PAYOUT) == 1
     assert staff.post(f"{url}/payouts", data=data).status_code == 303
     assert count(LedgerEntry, LedgerEntry.kind == ENTRY_PAYOUT) == 1
+
+
+def test_the_credit_note_form_posted_five_times_at_once_records_one_note(app, w):  # noqa: F811
+    staff, buyer, promoter = (as_user(app, u) for u in (w.staff, w.buyer_user, w.promoter))
+    grant(staff, w)
+    add(buyer, w.cheese, "10")  # 336.30 on account
+    assert buyer.post("/buyer/checkout", data=checkout_form(buyer)).status_code == 303
+    order_id = db.session.scalar(sa.select(Order.id))
+    deliver(promoter, order_id)
+    key = rendered_key(staff, f"/staff/orders/{order_id}/payment")
+    data = {"amount": "200.00", "reason": "queso partido", "form_key": key}
+    url = f"/staff/orders/{order_id}/refund"
+    results = post_together(app, w.staff, url, data)
+    assert not raised(results), raised(results)
+    # Two notes of 200.00 would pass the delivered 336.30: a repeat must answer like the first.
+    assert results == [303] * POSTS
+    assert staff.post(url, data=data).status_code == 303
+    assert count(Payment, Payment.method == PAY_CREDIT_NOTE) == 1
+    assert count(LedgerEntry, LedgerEntry.kind == ENTRY_REFUND) == 1
