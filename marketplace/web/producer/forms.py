@@ -26,6 +26,7 @@ from ...labels import CATEGORY_LABELS, CITY_LABELS, UNIT_NAMES, WEEKDAY_CHOICES
 from ...models import CITIES
 from ..association_fields import AssociationFields
 from ..form_fields import CheckboxesField, NumberField, WholeNumberField, choices, max_decimals
+from ..form_keys import FormKeyField
 
 
 def greater_than_zero(message):
@@ -166,6 +167,7 @@ class StockForm(FlaskForm):
         ],
     )
     seen_on_hand = HiddenField()
+    form_key = FormKeyField()
     count = SubmitField(_l("Guardar conteo"))
     produce = SubmitField(_l("Sumar producción"))
 
