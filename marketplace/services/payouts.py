@@ -49,10 +49,17 @@ def fee_bps_for(session: Session, association_id: int) -> int:
 def set_fee_override(
     session: Session, actor: User, association_id: int, fee_bps: int | None
 ) -> None:
-    """Give an association its own fee rate (None: back to the global rate)."""
+    """Give an association its own fee rate (None: back to the global rate).
+
+    The rate is set, not added to: the same form again leaves the same rate. Changes of one
+    association queue on its row lock, so parallel repeats never insert the override twice.
+    """
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma fija la comisión."))
-    override = session.get(AssociationFee, association_id)
+    session.scalar(
+        sa.select(Association.id).where(Association.id == association_id).with_for_update()
+    )
+    override = session.get(AssociationFee, association_id, populate_existing=True)
     if fee_bps is None:
         if override is not None:
             session.delete(override)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import LedgerEntry, Order, Payment
+from marketplace.models import AssociationFee, LedgerEntry, Order, Payment
 from marketplace.models.payments import ENTRY_PAYOUT, ENTRY_REFUND, PAY_CREDIT_NOTE
 from tests.concurrency import raised, run_together
 from tests.web.test_cart import add, checkout_form
@@ -112,3 +112,12 @@ def test_the_credit_note_form_posted_five_times_at_once_records_one_note(app, w)
     assert staff.post(url, data=data).status_code == 303
     assert count(Payment, Payment.method == PAY_CREDIT_NOTE) == 1
     assert count(LedgerEntry, LedgerEntry.kind == ENTRY_REFUND) == 1
+
+
+def test_the_fee_form_posted_five_times_at_once_sets_the_rate_once(app, w):  # noqa: F811
+    url = f"/staff/associations/{w.cheese_assoc.id}/fee"
+    results = post_together(app, w.staff, url, {"fee_bps": "250"})
+    assert not raised(results), raised(results)
+    assert results == [303] * POSTS
+    with sa.orm.Session(db.engine) as fresh:
+        assert fresh.scalars(sa.select(AssociationFee.fee_bps)).all() == [250]
