@@ -172,6 +172,8 @@ class Payment(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(80), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The submitted form's key: the same form posted again finds this row (web/form_keys.py).
+    form_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     buyer: Mapped[Buyer] = relationship()
     recorded_by: Mapped[User | None] = relationship()
@@ -251,6 +253,8 @@ class LedgerEntry(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(120), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Payouts and refunds: the submitted form's key (web/form_keys.py).
+    form_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     order: Mapped[Order | None] = relationship()
 

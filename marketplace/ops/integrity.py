@@ -6,15 +6,21 @@ finds something.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Order, OrderLine, Product, StockMovement
+from ..models import LedgerEntry, Order, OrderLine, Payment, Product, StockMovement
+from ..models.payments import ENTRY_PAYOUT, PAYMENT_METHODS
 from ..services.pricing import line_total_cents
 from ..services.stock import ledger_mismatches
 from . import checks
 from .checks import Finding, check
+
+# Two records of the same money this close together are more likely one form sent twice
+# than two payments: the audit names them for staff to look at (docs/payments.md).
+SUSPECT_WINDOW = timedelta(minutes=10)
 
 
 def run_checks(session: Session) -> list[Finding]:
@@ -114,3 +120,57 @@ def order_totals_match_lines(session: Session) -> Iterable[str]:
                 f"order {order_id}: delivered subtotal {delivered_subtotal} but its delivered "
                 f"lines add up to {delivered_sum or 0}"
             )
+
+
+def _close_pairs(rows) -> Iterable[tuple]:
+    """Consecutive (id, created_at, *same) rows with equal `same` within SUSPECT_WINDOW."""
+    previous = None
+    for row in rows:
+        if (
+            previous is not None
+            and tuple(previous[2:]) == tuple(row[2:])
+            and row[1] - previous[1] <= SUSPECT_WINDOW
+        ):
+            yield previous, row
+        previous = row
+
+
+def _suspects(session: Session, model, kinds, same: tuple) -> Iterable[tuple]:
+    """Pairs of `model` rows of `kinds` equal in the `same` columns and recorded close."""
+    kind = model.method if model is Payment else model.kind
+    repeated = (
+        sa.select(*same).where(kind.in_(kinds)).group_by(*same).having(sa.func.count() > 1)
+    ).subquery()
+    rows = session.execute(
+        sa.select(model.id, model.created_at, *same)
+        .join(repeated, sa.and_(*(column == repeated.c[column.key] for column in same)))
+        .where(kind.in_(kinds))
+        .order_by(*same, model.created_at, model.id)
+    )
+    return _close_pairs(rows)
+
+
+@check("payments")
+def suspect_duplicate_payments(session: Session) -> Iterable[str]:
+    """Payments from the same buyer, of the same amount and reference, recorded within
+    minutes of each other: probably one payment recorded twice."""
+    same = (Payment.buyer_id, Payment.amount_cents, Payment.reference)
+    for first, second in _suspects(session, Payment, PAYMENT_METHODS, same):
+        yield (
+            f"payments {first.id} and {second.id}: buyer {first.buyer_id}, "
+            f"{first.amount_cents} céntimos, reference {first.reference!r}, recorded "
+            f"{second.created_at - first.created_at} apart; suspect duplicate"
+        )
+
+
+@check("payments")
+def suspect_duplicate_payouts(session: Session) -> Iterable[str]:
+    """Payouts to the same association of the same amount recorded within minutes of each
+    other: probably one transfer recorded twice."""
+    same = (LedgerEntry.association_id, LedgerEntry.amount_cents)
+    for first, second in _suspects(session, LedgerEntry, (ENTRY_PAYOUT,), same):
+        yield (
+            f"payouts {first.id} and {second.id}: association {first.association_id}, "
+            f"{-first.amount_cents} céntimos, recorded {second.created_at - first.created_at} "
+            f"apart; suspect duplicate"
+        )

@@ -37,6 +37,7 @@ from ..models.payments import METHOD_ACCOUNT, PAYMENT_METHODS
 from ..ops.checks import check
 from ..types import utcnow
 from . import DomainError, pricing
+from .form_keys import insert_once, recorded_with_key
 from .notifications import buyer_users, enqueue
 from .payouts import record_delivery
 
@@ -168,14 +169,19 @@ def record_payment(
     reference: str = "",
     allocations: dict[int, int] | None = None,
     today: date | None = None,
+    form_key: str | None = None,
 ) -> Payment:
     """Record money received from a buyer and apply it to invoices.
 
     `allocations` maps invoice id to céntimos; without it the payment settles the oldest
     invoices first. What is not applied stays as the buyer's credit on the statement.
+    A `form_key` already recorded returns that payment: the form records once.
     """
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma registra pagos."))
+    first = recorded_with_key(session, Payment, form_key)
+    if first is not None:
+        return first
     if session.get(Buyer, buyer_id) is None:
         raise DomainError(_l("Ese comprador no existe."))
     if method not in PAYMENT_METHODS:
@@ -192,9 +198,11 @@ def record_payment(
         received_on=received_on,
         reference=(reference or "").strip()[:80],
         recorded_by_id=actor.id,
+        form_key=form_key,
     )
-    session.add(payment)
-    session.flush()
+    first = insert_once(session, payment)
+    if first is not payment:
+        return first
     if allocations is None:
         left = amount_cents
         for invoice in open_invoices(session, buyer_id):

@@ -23,6 +23,7 @@ from ..models.payments import ENTRY_FEE, ENTRY_PAYOUT, ENTRY_REFUND, ENTRY_SALE
 from ..ops.checks import check
 from . import DomainError
 from . import order_states as st
+from .form_keys import insert_once, recorded_with_key
 from .pricing import round_cents
 
 ENTRY_LABELS = {
@@ -48,10 +49,17 @@ def fee_bps_for(session: Session, association_id: int) -> int:
 def set_fee_override(
     session: Session, actor: User, association_id: int, fee_bps: int | None
 ) -> None:
-    """Give an association its own fee rate (None: back to the global rate)."""
+    """Give an association its own fee rate (None: back to the global rate).
+
+    The rate is set, not added to: the same form again leaves the same rate. Changes of one
+    association queue on its row lock, so parallel repeats never insert the override twice.
+    """
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma fija la comisión."))
-    override = session.get(AssociationFee, association_id)
+    session.scalar(
+        sa.select(Association.id).where(Association.id == association_id).with_for_update()
+    )
+    override = session.get(AssociationFee, association_id, populate_existing=True)
     if fee_bps is None:
         if override is not None:
             session.delete(override)
@@ -134,8 +142,12 @@ def record_payout(
     association_id: int,
     amount_cents: int,
     reference: str,
+    form_key: str | None = None,
 ) -> LedgerEntry:
-    """Staff paid the association (bank transfer): never more than its balance."""
+    """Staff paid the association (bank transfer): never more than its balance.
+
+    A `form_key` already recorded returns that payout: the form records once.
+    """
     if actor is None or not actor.is_staff:
         raise DomainError(_l("Solo el equipo de la plataforma registra pagos."))
     association = session.scalar(
@@ -143,6 +155,9 @@ def record_payout(
     )
     if association is None:
         raise DomainError(_l("Esa asociación no existe."))
+    first = recorded_with_key(session, LedgerEntry, form_key)
+    if first is not None:
+        return first
     amount_cents = int(amount_cents)
     if amount_cents <= 0:
         raise DomainError(_l("El monto debe ser mayor que cero."), field="amount")
@@ -157,14 +172,18 @@ def record_payout(
         amount_cents=-amount_cents,
         reference=reference[:120],
         actor_id=actor.id,
+        form_key=form_key,
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return insert_once(session, entry)
 
 
 def record_refund(
-    session: Session, actor: User | None, order: Order, amount_cents: int, reference: str = ""
+    session: Session,
+    actor: User | None,
+    order: Order,
+    amount_cents: int,
+    reference: str = "",
+    form_key: str | None = None,
 ) -> LedgerEntry:
     """Money given back to the buyer for a delivered order, out of the association's due."""
     if order.status != st.DELIVERED:
@@ -179,6 +198,7 @@ def record_refund(
         order_id=order.id,
         reference=(reference or order.number)[:120],
         actor_id=actor.id if actor is not None else None,
+        form_key=form_key,
     )
     session.add(entry)
     session.flush()

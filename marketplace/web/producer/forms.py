@@ -33,6 +33,7 @@ from ..form_fields import (
     choices,
     max_decimals,
 )
+from ..form_keys import FormKeyField
 
 
 def greater_than_zero(message):
@@ -173,6 +174,7 @@ class StockForm(FlaskForm):
         ],
     )
     seen_on_hand = HiddenField()
+    form_key = FormKeyField()
     count = SubmitField(_l("Guardar conteo"))
     produce = SubmitField(_l("Sumar producción"))
 

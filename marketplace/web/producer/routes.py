@@ -30,6 +30,7 @@ from ...services import DomainError, calendar, catalog
 from ...services import photos as photo_store
 from ...services.stock import StockChanged
 from ..form_fields import choices
+from ..form_keys import form_key
 from ..htmx import is_partial_request, render
 from . import bp
 from .forms import (
@@ -40,6 +41,7 @@ from .forms import (
     StockForm,
     StoryForm,
 )
+from .home import already_applied
 
 REASON_LABELS = {
     REASON_COUNT: _l("Conteo"),
@@ -383,14 +385,19 @@ def stock(product_id: int):
     conflict = None
     saved = None
     if form.validate_on_submit():
+        mode = "add" if form.produce.data else "count"
         try:
+            # The same form again (a double tap, a retry) answers as the first and moves nothing.
+            repeat = already_applied(form_key(form), f"stock:{product.id}:{mode}")
             if form.produce.data:
-                catalog.add_production(db.session, current_user, product, form.quantity.data)
+                if not repeat:
+                    catalog.add_production(db.session, current_user, product, form.quantity.data)
                 saved = _("Sumamos %(qty)s.", qty=unit_quantity(form.quantity.data, product.unit))
             else:
-                catalog.count_stock(
-                    db.session, current_user, product, form.quantity.data, form.seen()
-                )
+                if not repeat:
+                    catalog.count_stock(
+                        db.session, current_user, product, form.quantity.data, form.seen()
+                    )
                 saved = _("Guardamos el conteo.")
             db.session.commit()
         except StockChanged as error:

@@ -18,6 +18,7 @@ from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, card_payments, order_payments, ordering, payouts, refunds
 from ..form_fields import FlaskForm, NumberField
+from ..form_keys import FormKeyField, form_key
 from . import bp
 from .payments import _add_error
 
@@ -32,6 +33,7 @@ class RefundForm(FlaskForm):
     reason = StringField(
         _l("Motivo (el cliente lo leerá)"), validators=[InputRequired(), Length(max=120)]
     )
+    form_key = FormKeyField()
 
 
 @bp.route("/payments/waiting")
@@ -70,6 +72,9 @@ def order_refund(order_id: int):
     if not form.validate_on_submit():
         return _order_page(order, form, 422)
     amount = cents_from_soles(form.amount.data)
+    key = form_key(form)
+    if refunds.recorded_refund(db.session, order, key) is not None:
+        return _refund_done(order)  # the same form again: the first answer
     try:
         plan = refunds.plan_refund(db.session, current_user, order, amount, form.reason.data)
         if plan.card is not None:
@@ -78,7 +83,7 @@ def order_refund(order_id: int):
             db.session.rollback()  # the reads above; the refund is kept in a write transaction
             begin_write(db.session)
             order = get_or_404(Order, order_id)
-        refunds.carry_out(db.session, current_user, order, plan)
+        refunds.carry_out(db.session, current_user, order, plan, key)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -90,6 +95,10 @@ def order_refund(order_id: int):
             _("Stripe no respondió; la devolución no se hizo. Inténtalo de nuevo.")
         ]
         return _order_page(order, form, 502)
+    return _refund_done(order)
+
+
+def _refund_done(order: Order):
     flash(_("Devolución registrada; el cliente recibe el aviso."), "success")
     return redirect(url_for("staff.order_payment", order_id=order.id), code=303)
 

@@ -16,6 +16,7 @@ from ...numbers import MAX_SOLES
 from ...permissions import get_or_404, staff_required
 from ...services import DomainError, credit, invoicing, payouts
 from ..form_fields import DayField, FlaskForm, NumberField, WholeNumberField
+from ..form_keys import FormKeyField, form_key
 from ..invoice_pdf import pdf_response
 from . import bp
 
@@ -45,6 +46,7 @@ class PaymentForm(FlaskForm):
     )
     received_on = DayField(_l("Fecha de pago"), validators=[InputRequired()])
     reference = StringField(_l("Referencia (n.º de operación)"), validators=[Length(max=80)])
+    form_key = FormKeyField()
 
 
 class FeeForm(FlaskForm):
@@ -64,6 +66,7 @@ class PayoutForm(FlaskForm):
     reference = StringField(
         _l("Referencia de la transferencia"), validators=[InputRequired(), Length(max=120)]
     )
+    form_key = FormKeyField()
 
 
 def _add_error(form, error: DomainError, default: str) -> None:
@@ -151,6 +154,7 @@ def buyer_payment(buyer_id: int):
             cents_from_soles(form.amount.data),
             form.received_on.data,
             form.reference.data,
+            form_key=form_key(form),
         )
         db.session.commit()
     except DomainError as error:
@@ -260,6 +264,7 @@ def association_payout(association_id: int):
             association.id,
             cents_from_soles(form.amount.data),
             form.reference.data,
+            form_key=form_key(form),
         )
         db.session.commit()
     except DomainError as error:
