@@ -28,6 +28,8 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state()  # the stylesheet decides whether the menu is folded
     menu = page.locator("details.menu > summary")
     if menu.is_visible():  # a phone: the links are in the menu
         menu.click()
