@@ -25,7 +25,7 @@ FORBIDDEN = [
     ("marketplace.services", ("marketplace.web",)),
     *(
         (f"marketplace.{base}", ("marketplace.models", "marketplace.services", "marketplace.web"))
-        for base in ("labels", "formatting", "types", "config", "extensions")
+        for base in ("labels", "numbers", "formatting", "types", "config", "extensions")
     ),
     # Audience blueprints are siblings: what two of them share lives in a shared web module.
     *(
