@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
@@ -87,10 +86,6 @@ def run_jobs(session: Session, config, ids: list[int]) -> Outcome:
     return outcome
 
 
-def waiting_count(session: Session, queue) -> int:
-    return session.scalar(sa.select(sa.func.count(queue.model.id)).where(queue.waiting()))
-
-
 # Running a request's jobs after it commits ----------------------------------------------
 
 
@@ -125,8 +120,8 @@ def run_command(limit: int) -> None:
     outcome = run_pending(db.session, current_app.config, limit)
     click.echo(
         f"jobs: {outcome.done} done, {outcome.failed} failed, "
-        f"{waiting_count(db.session, JobQueue)} jobs and "
-        f"{waiting_count(db.session, NotificationQueue)} notifications queued"
+        f"{jobs.waiting_count(db.session, JobQueue)} jobs and "
+        f"{jobs.waiting_count(db.session, NotificationQueue)} notifications queued"
     )
 
 
@@ -135,5 +130,5 @@ def run_command(limit: int) -> None:
 def send_command(limit: int) -> None:
     """The former name of `flask jobs run` (the same work), with its former report."""
     outcome = run_pending(db.session, current_app.config, limit)
-    waiting = sum(waiting_count(db.session, queue) for queue in jobs.QUEUES)
+    waiting = sum(jobs.waiting_count(db.session, queue) for queue in jobs.QUEUES)
     click.echo(f"notifications: {outcome.done} sent, {outcome.failed} failed, {waiting} queued")

@@ -169,6 +169,12 @@ class NotificationQueue:
 QUEUES = (JobQueue, NotificationQueue)
 
 
+def waiting_count(session: Session, queue) -> int:
+    """Rows of a queue still to be sent (failed rows that will be retried count; given-up ones
+    do not)."""
+    return session.scalar(sa.select(sa.func.count(queue.model.id)).where(queue.waiting()))
+
+
 # Claim, run, settle ----------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import Notification
 from marketplace.ops.worker import run_pending
+from marketplace.services.notifications import MAX_ATTEMPTS
 from tests.conftest import text
 from tests.factories import BuyerUserFactory, StaffFactory
 
@@ -65,3 +66,21 @@ def test_the_run_script_sends_the_outbox_outside_production_only():
     loop = script[script.index('if [ "${QHATU_ENV:-development}" != "production" ]') :]
     assert "flask jobs run" in loop.split("fi\n")[0]
     assert loop.index("flask jobs run") < loop.index("flask run")
+
+
+def test_a_message_given_up_on_is_not_said_to_wait(client, auth, outbox):
+    given_up = Notification(
+        channel="email",
+        email="cocina@example.pe",
+        kind="order_placed",
+        subject="Pedido nuevo",
+        body="Pedido nuevo Q-00003.",
+        attempts=MAX_ATTEMPTS,
+        last_error="SMTP 550",
+    )
+    db.session.add(given_up)
+    db.session.commit()
+    auth.login(StaffFactory())
+    page = text(client.get("/staff/dev/outbox").data)
+    assert "2 mensajes esperan su envío." in page  # the two of the fixture, not the third
+    assert "Falló" in page and "SMTP 550" in page

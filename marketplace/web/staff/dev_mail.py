@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Notification
 from ...ops.production import is_production
 from ...permissions import staff_required
+from ...services import jobs
 from . import bp
 
 SHOWN = 200
@@ -28,7 +29,5 @@ def dev_outbox():
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(SHOWN)
     ).all()
-    waiting = db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(Notification.sent_at.is_(None))
-    )
+    waiting = jobs.waiting_count(db.session, jobs.NotificationQueue)
     return render_template("staff/dev_outbox.html", messages=messages, waiting=waiting)
