@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import LoginThrottle, User, UserLogin
+from ..numbers import NotANumber, parse_id, parse_whole
 from ..types import utcnow
 
 #: A login older than this ends, as the remember cookie does.
@@ -61,14 +62,19 @@ def user_for_login(session: Session, session_id: str) -> User | None:
     login is still open, the version current and the account active."""
     user_id, _, rest = session_id.partition(":")
     version, _, token = rest.partition(":")
-    if not (user_id.isdigit() and version.isdigit() and token):
+    user_id = parse_id(user_id)
+    try:
+        version = parse_whole(version)
+    except NotANumber:
+        return None
+    if user_id is None or version is None or not token:
         return None
     user = session.scalar(
         sa.select(User)
         .join(UserLogin, UserLogin.user_id == User.id)
         .where(
-            User.id == int(user_id),
-            User.session_version == int(version),
+            User.id == user_id,
+            User.session_version == version,
             User.active.is_(True),
             UserLogin.token_hash == _hash(token),
             UserLogin.created_at >= utcnow() - LOGIN_MAX_AGE,
