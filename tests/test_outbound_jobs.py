@@ -228,3 +228,4 @@ def test_a_failed_capture_is_noted_on_the_payment_and_shown_to_staff(app, monkey
     assert record.status == CARD_AUTHORIZED and record.last_error.startswith("captura: ")
     page = as_user(app, staff).get("/staff/jobs").get_data(as_text=True)
     assert "card_capture" in page and key in page and "Stripe is unreachable" in page
+    assert f"Pedido Q-{order.id:05d}" in page  # the number people read out, not the row id
