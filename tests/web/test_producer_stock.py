@@ -21,7 +21,7 @@ from marketplace.models.catalog import (
 from marketplace.services import DomainError, catalog
 from marketplace.services.stock import ledger_balance, move_stock
 from tests.conftest import text
-from tests.factories import ProductFactory, PromoterFactory
+from tests.factories import ProductFactory, PromoterFactory, ordering_world, place_order
 
 HX = {"HX-Request": "true"}
 
@@ -304,3 +304,13 @@ def test_stock_form_needs_its_csrf_token(app, client, promoter):
     accepted = client.post(f"/producer/products/{product.id}/stock", data=data)
     assert accepted.status_code == 303
     assert stock_of(product) == Decimal("3")
+
+
+def test_stock_history_names_the_order_by_its_number(app, client, auth):
+    w = ordering_world()
+    with app.test_request_context():
+        [order] = place_order(w.buyer_user, w.address, [(w.cheese, "2")])
+    db.session.commit()
+    auth.login(w.promoter)
+    rows = text(client.get(f"/producer/products/{w.cheese.id}/stock/history").data)
+    assert f"Q-{order.id:05d}" in rows  # the number the buyer and the order page use
