@@ -32,6 +32,12 @@ class Outcome:
     done: int = 0
     failed: int = 0
 
+    def count(self, ran: bool) -> None:
+        if ran:
+            self.done += 1
+        else:
+            self.failed += 1
+
 
 def run_one(session: Session, queue, config, ids: list[int] | None = None) -> bool | None:
     """Claim one due row of `queue` and run it: True done, False failed, None nothing due.
@@ -65,10 +71,7 @@ def run_pending(session: Session, config, limit: int = 500, queues=jobs.QUEUES) 
             ran = run_one(session, queue, config)
             if ran is None:
                 break
-            if ran:
-                outcome.done += 1
-            else:
-                outcome.failed += 1
+            outcome.count(ran)
     return outcome
 
 
@@ -79,10 +82,7 @@ def run_jobs(session: Session, config, ids: list[int]) -> Outcome:
         ran = run_one(session, JobQueue, config, ids)
         if ran is None:
             break
-        if ran:
-            outcome.done += 1
-        else:
-            outcome.failed += 1
+        outcome.count(ran)
     return outcome
 
 
